@@ -1,0 +1,36 @@
+/**
+ * Configuration from environment variables, validated once at boot with defaults that start a
+ * working embedded deployment on a fresh machine.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** 32-byte master key (hex or base64) for personal data; generated into DATA_DIR on first run when absent. */
+  MASTER_KEY: z.string().optional(),
+  REGION: z.string().regex(/^[A-Z]{2,8}$/).default('YH'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  SEAL_INTERVAL_SECONDS: z.coerce.number().int().positive().default(300),
+  DEFAULT_RULE_SET: z.string().default('reg2022'),
+  PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(120),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; uploadDir: string };
+
+/** Given an environment, returns the validated config or throws with every bad variable named. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`配置错误 (invalid configuration):\n${lines}`);
+  }
+  const dataDir = path.resolve(parsed.data.DATA_DIR);
+  return { ...parsed.data, dataDir, uploadDir: path.join(dataDir, 'uploads') };
+}

@@ -1,0 +1,60 @@
+/**
+ * Typed errors with stable machine codes. The HTTP status is chosen once, in src/http/error-handler.ts,
+ * and the zh-CN text comes from src/i18n/zh-CN.ts by code.
+ */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'BAD_JSON'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'ATTACHMENT_TYPE_REJECTED'
+  | 'ATTACHMENT_TOO_LARGE'
+  | 'ID_NUMBER_INVALID'
+  | 'PHONE_INVALID'
+  | 'AUTH_REQUIRED'
+  | 'AUTH_FAILED'
+  | 'SESSION_INVALID'
+  | 'FORBIDDEN'
+  | 'ROLE_NOT_ALLOWED'
+  | 'NOT_FOUND'
+  | 'CASE_NOT_FOUND'
+  | 'QUERY_CODE_MISMATCH'
+  | 'CASE_ILLEGAL_TRANSITION'
+  | 'CASE_CONCURRENT_UPDATE'
+  | 'DEADLINE_WINDOW_CLOSED'
+  | 'DEADLINE_EXTENSION_USED'
+  | 'DEADLINE_EXTENSION_TOO_LONG'
+  | 'DEADLINE_UNKNOWN_RULES'
+  | 'DEADLINE_UNKNOWN_STEP'
+  | 'UNIT_NOT_FOUND'
+  | 'UNIT_INVALID_PARENT'
+  | 'UNIT_HAS_ACTIVE_CHILDREN'
+  | 'USER_NOT_FOUND'
+  | 'USER_EXISTS'
+  | 'CATEGORY_NOT_FOUND'
+  | 'CATEGORY_INVALID'
+  | 'PETITIONER_REQUIRED'
+  | 'REPRESENTATIVES_TOO_MANY'
+  | 'ACCUSATION_CONFLICT'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'IMPORT_INVALID'
+  | 'RATE_LIMITED'
+  | 'DB_UNAVAILABLE'
+  | 'INTERNAL';
+
+/** A rule of the domain or the service was broken; `details` carries machine-readable context. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly details: Record<string, unknown> = {},
+    message?: string,
+  ) {
+    super(message ?? code);
+    this.name = 'AppError';
+  }
+}
+
+/** Given a code and details, returns an AppError; a shorthand used throughout the domain. */
+export const fail = (code: ErrorCode, details: Record<string, unknown> = {}): never => {
+  throw new AppError(code, details);
+};

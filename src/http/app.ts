@@ -1,0 +1,110 @@
+/**
+ * The Fastify app, built apart from listening so tests use it on loopback or by inject.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../services/context.js';
+import { installErrorHandler } from './error-handler.js';
+import { authPlugin } from './auth-plugin.js';
+import { caseRoutes } from './routes/case-routes.js';
+import { publicRoutes } from './routes/public-routes.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { metaRoutes } from './routes/meta-routes.js';
+import { attachmentRoutes } from './routes/attachment-routes.js';
+import { adminRoutes } from './routes/admin-routes.js';
+
+export interface BuildAppOptions {
+  /** disable per-client rate limits (load tests and benchmarks measure the app, not the limiter) */
+  rateLimit?: boolean;
+  logger?: boolean;
+}
+
+/** Given a context, returns a ready (not listening) Fastify app with every route. */
+export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: (opts.logger === false ? undefined : ctx.logger) as FastifyBaseLogger | undefined,
+    bodyLimit: ctx.config.BODY_LIMIT_BYTES,
+    trustProxy: false,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  // Deeply nested JSON is refused before it reaches a schema: nothing legitimate nests past 20.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: ctx.config.BODY_LIMIT_BYTES }, (_req, body, done) => {
+    const s = body as string;
+    if (s.length === 0) return done(null, undefined);
+    if (nestingDepth(s) > 20) return done(Object.assign(new Error('too deep'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+    try {
+      done(null, JSON.parse(s));
+    } catch {
+      done(Object.assign(new Error('bad json'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+    }
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    max: 600,
+    timeWindow: '1 minute',
+    enableDraftSpec: true,
+    errorResponseBuilder: () => Object.assign(new Error('rate limited'), { statusCode: 429, code: 'FST_ERR_RATE_LIMIT' }),
+    ...(opts.rateLimit === false ? { allowList: () => true } : {}),
+  });
+  await app.register(multipart, { limits: { fileSize: ctx.config.UPLOAD_MAX_BYTES, files: 5, fields: 10, parts: 15 }, throwFileSizeLimit: true });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'xinfang 信访与诉求办理 API', version: '0.1.0', description: '信访事项从登记到终结的全流程接口。错误统一为 {code, message, details}。' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(authPlugin, { ctx });
+
+  await app.register(metaRoutes, { ctx });
+  await app.register(authRoutes, { ctx });
+  await app.register(publicRoutes, { ctx });
+  await app.register(caseRoutes, { ctx });
+  await app.register(attachmentRoutes, { ctx });
+  await app.register(adminRoutes, { ctx });
+
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
+  return app as unknown as FastifyInstance;
+}
+
+/** Given raw JSON text, returns its maximum nesting depth without parsing it. */
+function nestingDepth(s: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash escapes the next char
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) max = Math.max(max, ++depth);
+    else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}

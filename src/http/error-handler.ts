@@ -1,0 +1,128 @@
+/**
+ * The one place errors become HTTP: a stable `code`, a zh-CN `message`, optional `details`
+ * (field paths for forms), and the status chosen here. Anything unknown is a bare 500 with the
+ * request id, logged with its stack — never database text.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, type ErrorCode } from '../domain/errors.js';
+import { errorMessages } from '../i18n/zh-CN.js';
+import { isDbUnavailable } from '../store/pg-errors.js';
+import { DataDirLockedError } from '../store/data-dir-lock.js';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  BAD_JSON: 400,
+  ID_NUMBER_INVALID: 400,
+  PHONE_INVALID: 400,
+  PETITIONER_REQUIRED: 400,
+  REPRESENTATIVES_TOO_MANY: 400,
+  CATEGORY_INVALID: 400,
+  IMPORT_INVALID: 400,
+  DEADLINE_UNKNOWN_RULES: 400,
+  DEADLINE_UNKNOWN_STEP: 400,
+  ATTACHMENT_TYPE_REJECTED: 415,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
+  ATTACHMENT_TOO_LARGE: 413,
+  AUTH_REQUIRED: 401,
+  AUTH_FAILED: 401,
+  SESSION_INVALID: 401,
+  FORBIDDEN: 403,
+  ROLE_NOT_ALLOWED: 403,
+  NOT_FOUND: 404,
+  CASE_NOT_FOUND: 404,
+  QUERY_CODE_MISMATCH: 404,
+  UNIT_NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  CATEGORY_NOT_FOUND: 404,
+  CASE_ILLEGAL_TRANSITION: 409,
+  CASE_CONCURRENT_UPDATE: 409,
+  DEADLINE_WINDOW_CLOSED: 409,
+  DEADLINE_EXTENSION_USED: 409,
+  DEADLINE_EXTENSION_TOO_LONG: 400,
+  UNIT_INVALID_PARENT: 409,
+  UNIT_HAS_ACTIVE_CHILDREN: 409,
+  USER_EXISTS: 409,
+  ACCUSATION_CONFLICT: 409,
+  IDEMPOTENCY_CONFLICT: 422,
+  RATE_LIMITED: 429,
+  DB_UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+  requestId?: string;
+}
+
+/** Given a code and details, returns the status and body the API answers with. */
+export function errorResponse(code: ErrorCode, details?: Record<string, unknown>): { status: number; body: ErrorBody } {
+  const body: ErrorBody = { code, message: errorMessages[code] };
+  if (details && Object.keys(details).length) body.details = details;
+  return { status: STATUS[code] ?? 400, body };
+}
+
+/** Given a Fastify instance, installs the error and not-found handlers. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = mapError(err, req);
+    if (status >= 500 && status !== 503) req.log.error({ err, requestId: req.id }, 'unhandled error');
+    else req.log.info({ code: body.code, status }, 'request refused');
+    if (status === 503) reply.header('Retry-After', '5');
+    if (status === 429 && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '60');
+    reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const { status, body } = errorResponse('NOT_FOUND');
+    reply.status(status).send(body);
+  });
+}
+
+function mapError(err: FastifyError, req: FastifyRequest): { status: number; body: ErrorBody } {
+  if (err instanceof AppError) {
+    if (err.code === 'INTERNAL') return { status: 500, body: { ...errorResponse('INTERNAL').body, requestId: req.id } };
+    return errorResponse(err.code, err.details);
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const fields = err.validation.map((v) => ({
+      path: [v.instancePath.replace(/^\//, '').replace(/\//g, '.')].filter(Boolean).join('.') || (v.params as { issue?: { path?: unknown[] } })?.issue?.path?.join('.') || '',
+      message: v.message,
+    }));
+    return errorResponse('VALIDATION_FAILED', { in: err.validationContext, fields });
+  }
+  if (err.validation) return errorResponse('VALIDATION_FAILED', { in: err.validationContext });
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errorResponse('BAD_JSON');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return errorResponse('PAYLOAD_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return errorResponse('UNSUPPORTED_MEDIA_TYPE');
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return errorResponse('UNSUPPORTED_MEDIA_TYPE');
+    case 'FST_ERR_RATE_LIMIT':
+      return errorResponse('RATE_LIMITED');
+    default:
+      break;
+  }
+  if (err.statusCode === 429) return errorResponse('RATE_LIMITED');
+  if (err instanceof SyntaxError && err.statusCode === 400) return errorResponse('BAD_JSON');
+  if (isDbUnavailable(err) || err instanceof DataDirLockedError) return errorResponse('DB_UNAVAILABLE');
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    if (err.statusCode === 413) return errorResponse('PAYLOAD_TOO_LARGE');
+    if (err.statusCode === 415) return errorResponse('UNSUPPORTED_MEDIA_TYPE');
+    if (err.statusCode === 404) return errorResponse('NOT_FOUND');
+    return errorResponse('VALIDATION_FAILED', { reason: err.code });
+  }
+  return { status: 500, body: { ...errorResponse('INTERNAL').body, requestId: req.id } };
+}

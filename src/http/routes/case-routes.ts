@@ -1,0 +1,112 @@
+/**
+ * Staff case routes: intake, queues, one case, commands, the audited reveal of personal data.
+ * Routes only translate HTTP to service calls; scope and state live below.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CHANNELS, FLAGS } from '../../domain/case-fields.js';
+import { CASE_STATES } from '../../domain/lifecycle/types.js';
+import type { AppContext } from '../../services/context.js';
+import { registerCase } from '../../services/register-case.js';
+import { runCaseCommand } from '../../services/run-case-command.js';
+import { QUEUES, countQueues, getCase, listCases, revealPersonalData } from '../../services/case-queries.js';
+import { actorOf } from '../auth-plugin.js';
+import { CommandSchema, StaffCaseSchema, text, uuid } from '../schemas.js';
+
+const csv = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(values)))
+    .optional();
+
+export const caseRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const staff = { auth: 'staff' as const };
+
+  app.post('/api/cases', {
+    config: { ...staff, roles: ['registrar', 'dispatcher', 'leader', 'handler', 'unit_head'] },
+    schema: { tags: ['cases'], summary: '工作人员登记（来电、来信、来访、领导接访、网格上报、12345转办）', body: StaffCaseSchema },
+  }, async (req, reply) => {
+    const actor = actorOf(req);
+    const b = req.body;
+    const created = await registerCase(ctx, actor, {
+      channel: b.channel,
+      nature: b.nature,
+      type12345: b.type12345 ?? null,
+      categoryCode: b.category ?? null,
+      title: b.title,
+      content: b.content,
+      urgency: b.urgency,
+      petitioners: b.petitioners,
+      confidential: b.confidential,
+      gridId: b.gridId ?? null,
+      location: b.location ?? null,
+      accusedUnitIds: b.accusedUnitIds,
+      ownerLeaderId: b.ownerLeaderId ?? (b.channel === 'leader_reception' && actor.roles.includes('leader') ? actor.userId : null),
+      receivedAt: b.receivedAt ? new Date(b.receivedAt) : undefined,
+      returnedFromHigherLevel: b.returnedFromHigherLevel,
+    });
+    let state = 'registered';
+    if (b.acceptNow) state = (await runCaseCommand(ctx, actor, created.caseId, { type: 'accept' })).state;
+    reply.status(201);
+    return { id: created.caseId, number: created.number, queryCode: created.queryCode, state };
+  });
+
+  app.get('/api/cases', {
+    config: staff,
+    schema: {
+      tags: ['cases'],
+      summary: '案件列表与工作队列（按权限范围过滤，超期置顶）',
+      querystring: z.strictObject({
+        queue: z.enum(QUEUES).optional(),
+        state: csv(CASE_STATES),
+        channel: csv(CHANNELS),
+        category: text(1, 12).optional(),
+        unitId: uuid.optional(),
+        from: z.iso.datetime({ offset: true }).optional(),
+        to: z.iso.datetime({ offset: true }).optional(),
+        flag: z.enum(FLAGS).optional(),
+        q: text(1, 100).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(20),
+        offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+      }),
+    },
+  }, async (req) => {
+    const q = req.query;
+    return listCases(ctx, actorOf(req), {
+      queue: q.queue,
+      state: q.state,
+      channel: q.channel,
+      categoryCode: q.category,
+      unitId: q.unitId,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      flag: q.flag,
+      q: q.q,
+      limit: q.limit,
+      offset: q.offset,
+    });
+  });
+
+  app.get('/api/queues', { config: staff, schema: { tags: ['cases'], summary: '各工作队列的件数' } }, async (req) => countQueues(ctx, actorOf(req)));
+
+  app.get('/api/cases/:id', {
+    config: staff,
+    schema: { tags: ['cases'], summary: '案件详情、时间线与当前可进行的操作（个人信息脱敏）', params: z.object({ id: z.string().max(64) }) },
+  }, async (req) => getCase(ctx, actorOf(req), req.params.id));
+
+  app.post('/api/cases/:id/commands', {
+    config: staff,
+    schema: { tags: ['cases'], summary: '对案件执行一个流程操作（受理、交办、签收、答复、回访……）', params: z.object({ id: uuid }), body: CommandSchema },
+  }, async (req) => runCaseCommand(ctx, actorOf(req), req.params.id, req.body));
+
+  app.post('/api/cases/:id/reveal', {
+    config: staff,
+    schema: {
+      tags: ['cases'],
+      summary: '查看未脱敏的个人信息（每次查看都记入案件轨迹）',
+      params: z.object({ id: z.string().max(64) }),
+      body: z.strictObject({ reason: text(2, 500) }),
+    },
+  }, async (req) => revealPersonalData(ctx, actorOf(req), req.params.id, req.body.reason));
+};

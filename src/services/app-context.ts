@@ -1,0 +1,50 @@
+/**
+ * Building the application context at boot: config → database (migrated) → statute → cipher.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config.js';
+import { openDatabase, type Database } from '../store/database.js';
+import { loadStatute } from '../statute/load-statute.js';
+import { createCipher, generateMasterKey, parseMasterKey } from '../domain/personal-data/cipher.js';
+import type { AppContext } from './context.js';
+
+/** Given the config, returns the master key: from MASTER_KEY, else from DATA_DIR/secret.key (made on first run). */
+export function resolveMasterKey(config: Config, logger?: Logger): Buffer {
+  if (config.MASTER_KEY) return parseMasterKey(config.MASTER_KEY);
+  const file = path.join(config.dataDir, 'secret.key');
+  if (fs.existsSync(file)) return parseMasterKey(fs.readFileSync(file, 'utf8').trim());
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const key = generateMasterKey();
+  fs.writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  logger?.warn({ file }, '已生成个人信息加密主密钥 (generated the personal-data master key); back it up with the database');
+  return key;
+}
+
+export interface BuildContextOptions {
+  database?: Database;
+  logger?: Logger;
+  now?: () => Date;
+  masterKey?: Buffer;
+}
+
+/** Given the config, returns a ready context (database opened and migrated unless one is passed). */
+export async function buildContext(config: Config, opts: BuildContextOptions = {}): Promise<AppContext> {
+  const logger = opts.logger ?? pino({ level: config.LOG_LEVEL, base: { app: 'xinfang' } });
+  const database =
+    opts.database ??
+    (await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      pgliteDir: path.join(config.dataDir, 'pglite'),
+      lockFile: path.join(config.dataDir, 'xinfang.lock'),
+    }));
+  const statute = loadStatute();
+  if (!statute.ruleSets.has(config.DEFAULT_RULE_SET)) {
+    await database.close();
+    throw new Error(`未知的默认期限规则集 DEFAULT_RULE_SET=${config.DEFAULT_RULE_SET}`);
+  }
+  const cipher = createCipher(opts.masterKey ?? resolveMasterKey(config, logger));
+  fs.mkdirSync(config.uploadDir, { recursive: true });
+  return { database, db: database.db, config, statute, cipher, logger, now: opts.now ?? (() => new Date()), uploadDir: config.uploadDir };
+}

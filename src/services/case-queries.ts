@@ -1,0 +1,287 @@
+/**
+ * Reading cases: queues and lists for staff (always through the scope filter), one case with its
+ * timeline, the audited reveal of personal data, and the public tracking view.
+ */
+import crypto from 'node:crypto';
+import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { AppError } from '../domain/errors.js';
+import type { CaseSnapshot } from '../domain/lifecycle/types.js';
+import { OPEN_STATES, allowedCommands } from '../domain/lifecycle/transitions.js';
+import { casePetitioners, cases } from '../store/schema.js';
+import { listCaseEvents } from '../store/case-events.js';
+import { findUnitsById } from '../store/org-repository.js';
+import { caseScopeFilter } from '../store/scope.js';
+import type { AppContext, StaffActor } from './context.js';
+import { appendCaseEvents } from '../store/case-events.js';
+import { findCaseForUpdate, relationsOf, type CaseRow } from './run-case-command.js';
+import { hashQueryCode } from './register-case.js';
+import { pausableClocksOf } from './case-clocks.js';
+import type { Urgency } from '../domain/case-fields.js';
+
+export const QUEUES = ['to_sign', 'handling', 'due_soon', 'overdue', 'awaiting_visit', 'leader_owned', 'to_accept', 'all'] as const;
+export type Queue = (typeof QUEUES)[number];
+
+export interface CaseListFilter {
+  queue?: Queue;
+  state?: string[];
+  channel?: string[];
+  categoryCode?: string;
+  unitId?: string;
+  from?: Date;
+  to?: Date;
+  flag?: string;
+  q?: string;
+  limit: number;
+  offset: number;
+}
+
+const DUE_SOON_MS = 3 * 24 * 3_600_000; // DOMAIN.md §4: yellow 3 days before a deadline
+
+/** Given a staff actor and filters, returns a page of cases in his scope: overdue first, then by due date. */
+export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListFilter) {
+  const now = ctx.now();
+  const conds: SQL[] = [eq(cases.region, ctx.config.REGION), caseScopeFilter(actor)];
+  switch (f.queue) {
+    case 'to_accept':
+      conds.push(eq(cases.state, 'registered'));
+      break;
+    case 'to_sign':
+      conds.push(eq(cases.state, 'dispatched'), eq(cases.leadUnitId, actor.unitId));
+      break;
+    case 'handling':
+      conds.push(eq(cases.state, 'handling'), eq(cases.leadUnitId, actor.unitId));
+      break;
+    case 'due_soon':
+      conds.push(inArray(cases.state, [...OPEN_STATES]), sql`${cases.nextDueAt} > ${now} and ${cases.nextDueAt} <= ${new Date(now.getTime() + DUE_SOON_MS)}`);
+      break;
+    case 'overdue':
+      conds.push(inArray(cases.state, [...OPEN_STATES]), sql`${cases.nextDueAt} <= ${now}`);
+      break;
+    case 'awaiting_visit':
+      conds.push(eq(cases.state, 'replied'));
+      break;
+    case 'leader_owned':
+      conds.push(eq(cases.ownerLeaderId, actor.userId));
+      break;
+    default:
+      break;
+  }
+  if (f.state?.length) conds.push(inArray(cases.state, f.state));
+  if (f.channel?.length) conds.push(inArray(cases.channel, f.channel));
+  if (f.categoryCode) conds.push(sql`${cases.categoryCode} like ${f.categoryCode.replace(/[%_\\]/g, '') + '%'}`);
+  if (f.unitId) conds.push(sql`(${cases.leadUnitId} = ${f.unitId} or ${cases.ownerUnitId} = ${f.unitId})`);
+  if (f.from) conds.push(gte(cases.receivedAt, f.from));
+  if (f.to) conds.push(lte(cases.receivedAt, f.to));
+  if (f.flag) conds.push(sql`${f.flag} = any(${cases.flags})`);
+  if (f.q) {
+    const like = `%${f.q.replace(/[%_\\]/g, (m) => '\\' + m)}%`;
+    conds.push(sql`(${cases.number} = ${f.q} or ${cases.title} like ${like} or ${cases.content} like ${like})`);
+  }
+  const where = and(...conds);
+  const overdueFirst = sql`case when ${cases.nextDueAt} is not null and ${cases.nextDueAt} <= ${now} and ${cases.state} in ${OPEN_STATES} then 0 else 1 end`;
+  const rows = await ctx.db
+    .select()
+    .from(cases)
+    .where(where)
+    .orderBy(overdueFirst, asc(sql`${cases.nextDueAt} nulls last`), desc(cases.receivedAt))
+    .limit(f.limit)
+    .offset(f.offset);
+  const [{ total }] = (await ctx.db.select({ total: sql<number>`count(*)::int` }).from(cases).where(where)) as [{ total: number }];
+  return { total, items: rows.map((r) => presentCaseSummary(r, now)) };
+}
+
+/** Given counts per queue for the actor, returns them for the workbench's badges. */
+export async function countQueues(ctx: AppContext, actor: StaffActor): Promise<Record<Queue, number>> {
+  const out = {} as Record<Queue, number>;
+  for (const q of QUEUES) out[q] = (await listCases(ctx, actor, { queue: q, limit: 0, offset: 0 })).total;
+  return out;
+}
+
+/** Given a row, returns the list item shown in queues (no personal data). */
+export function presentCaseSummary(r: CaseRow, now: Date) {
+  return {
+    id: r.id,
+    number: r.number,
+    title: r.title,
+    state: r.state,
+    channel: r.channel,
+    nature: r.nature,
+    categoryCode: r.categoryCode,
+    urgency: r.urgency,
+    flags: r.flags,
+    leadUnitId: r.leadUnitId,
+    ownerUnitId: r.ownerUnitId,
+    receivedAt: r.receivedAt.toISOString(),
+    nextDueAt: r.nextDueAt?.toISOString() ?? null,
+    nextDueClock: r.nextDueClock,
+    dueStatus: dueStatus(r, now),
+  };
+}
+
+/** Given a case and the time, returns green / yellow (due within 3 days) / red (overdue). */
+export function dueStatus(r: Pick<CaseRow, 'nextDueAt' | 'state'>, now: Date): 'none' | 'ok' | 'due_soon' | 'overdue' {
+  if (!r.nextDueAt || !(OPEN_STATES as readonly string[]).includes(r.state)) return 'none';
+  const ms = r.nextDueAt.getTime() - now.getTime();
+  if (ms <= 0) return 'overdue';
+  return ms <= DUE_SOON_MS ? 'due_soon' : 'ok';
+}
+
+async function loadVisibleCase(ctx: AppContext, actor: StaffActor, caseId: string): Promise<CaseRow> {
+  if (!/^[0-9a-f-]{36}$/i.test(caseId)) throw new AppError('CASE_NOT_FOUND');
+  const [row] = await ctx.db
+    .select()
+    .from(cases)
+    .where(and(eq(cases.region, ctx.config.REGION), eq(cases.id, caseId)))
+    .limit(1);
+  if (!row) throw new AppError('CASE_NOT_FOUND');
+  const units = await findUnitsById(ctx.db, [row.leadUnitId, ...row.assistUnitIds].filter((x): x is string => !!x));
+  if (relationsOf(actor, row, units).size === 0) throw new AppError('CASE_NOT_FOUND'); // same answer as missing
+  return row;
+}
+
+/** Given a visible case, returns it with masked petitioners, its timeline and what the actor may do. */
+export async function getCase(ctx: AppContext, actor: StaffActor, caseId: string) {
+  const now = ctx.now();
+  const row = await loadVisibleCase(ctx, actor, caseId);
+  const units = await findUnitsById(ctx.db, [row.ownerUnitId, row.leadUnitId, row.gridUnitId, ...row.assistUnitIds].filter((x): x is string => !!x));
+  const petitioners = await ctx.db
+    .select()
+    .from(casePetitioners)
+    .where(and(eq(casePetitioners.region, row.region), eq(casePetitioners.caseId, row.id)))
+    .orderBy(asc(casePetitioners.seq));
+  const events = await listCaseEvents(ctx.db, row.region, row.id);
+  const relations = relationsOf(actor, row, units);
+  const snapshot = row.snapshot as CaseSnapshot;
+  const unitName = (id: string | null) => (id ? units.get(id)?.name ?? null : null);
+  return {
+    ...presentCaseSummary(row, now),
+    type12345: row.type12345,
+    content: row.content,
+    confidential: row.confidential,
+    ruleSetId: row.ruleSetId,
+    ownerUnit: { id: row.ownerUnitId, name: unitName(row.ownerUnitId) },
+    gridUnit: row.gridUnitId ? { id: row.gridUnitId, name: unitName(row.gridUnitId) } : null,
+    leadUnit: row.leadUnitId ? { id: row.leadUnitId, name: unitName(row.leadUnitId) } : null,
+    assistUnits: row.assistUnitIds.map((id) => ({ id, name: unitName(id) })),
+    ownerLeaderId: row.ownerLeaderId,
+    location: { address: row.addressMask, lat: row.lat, lng: row.lng },
+    petitionerCount: row.petitionerCount,
+    petitioners: petitioners.map((p) => ({
+      seq: p.seq,
+      name: p.nameMask,
+      phone: p.phoneMask,
+      idNumber: p.idNumberMask,
+      address: p.addressMask,
+      representative: p.representative,
+    })),
+    deadlines: Object.fromEntries(
+      Object.entries(snapshot.clocks).map(([k, c]) => [k, { startedAt: c!.startedAt, dueAt: c!.dueAt, stoppedAt: c!.stoppedAt, paused: !!c!.pausedSince, extensionDays: c!.extensionDays }]),
+    ),
+    hearing: snapshot.hearing,
+    extension: snapshot.extension,
+    lastVisit: snapshot.lastVisit,
+    reply: row.replyText ? { opinion: row.replyOpinion, text: row.replyText, at: row.repliedAt?.toISOString() ?? null } : null,
+    mergedIntoId: row.mergedIntoId,
+    parentCaseId: row.parentCaseId,
+    timeline: events.map((e) => ({ seq: e.seq, type: e.type, at: e.at, actorId: e.actorId, actorRole: e.actorRole, data: e.data })),
+    abilities: allowedCommands(snapshot, {
+      actor: { userId: actor.userId, roles: actor.roles, unitId: actor.unitId },
+      relations,
+      now,
+      pausableClocks: pausableClocksOf(ctx, row.ruleSetId),
+    }),
+  };
+}
+
+/**
+ * Given a visible case, returns its petitioners and address in clear text and records the read as a
+ * case event in the same transaction (every unmasked read is an audit event).
+ */
+export async function revealPersonalData(ctx: AppContext, actor: StaffActor, caseId: string, reason: string) {
+  await loadVisibleCase(ctx, actor, caseId);
+  return ctx.db.transaction(async (tx) => {
+    const row = (await findCaseForUpdate(tx, ctx.config.REGION, caseId))!;
+    const list = await tx
+      .select()
+      .from(casePetitioners)
+      .where(and(eq(casePetitioners.region, row.region), eq(casePetitioners.caseId, row.id)))
+      .orderBy(asc(casePetitioners.seq));
+    await appendCaseEvents(
+      tx,
+      { region: row.region, caseId: row.id, count: row.eventCount, headHash: row.headHash },
+      [{ type: 'case.personal_data_revealed', data: { reason, fields: ['name', 'phone', 'idNumber', 'address'] }, actorId: actor.userId, actorRole: actor.roles[0] ?? null }],
+      ctx.now(),
+    );
+    const dec = (v: string | null) => (v ? ctx.cipher.decrypt(v) : null);
+    return {
+      address: dec(row.addressEnc),
+      petitioners: list.map((p) => ({ seq: p.seq, name: dec(p.nameEnc), phone: dec(p.phoneEnc), idNumber: dec(p.idNumberEnc), address: dec(p.addressEnc), representative: p.representative })),
+    };
+  });
+}
+
+/**
+ * Given a case number and the query code, returns the public view: status, due date and the reply —
+ * never personal data, units' staff or internal notes. A wrong code and a missing number look alike.
+ */
+export async function findCaseForPetitioner(ctx: AppContext, number: string, code: string): Promise<CaseRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(cases)
+    .where(and(eq(cases.region, ctx.config.REGION), eq(cases.number, number)))
+    .limit(1);
+  const expected = row?.queryCodeHash ?? '0'.repeat(64);
+  const given = hashQueryCode(ctx, number, code);
+  const match = expected.length === given.length && crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(given));
+  if (!row || !match) throw new AppError('QUERY_CODE_MISMATCH');
+  return row;
+}
+
+const PUBLIC_EVENTS: Record<string, string> = {
+  'case.registered': '已登记',
+  'case.accepted': '已受理',
+  'case.refused': '不予受理',
+  'case.answered_on_spot': '已当场答复',
+  'case.dispatched': '已交办承办单位',
+  'case.redispatched': '已重新交办',
+  'case.signed': '承办单位已签收，正在办理',
+  'case.escalated': '已提级办理',
+  'case.referred_joint_meeting': '已提交联席会议研究',
+  'case.hearing_started': '听证中',
+  'case.hearing_ended': '听证结束',
+  'case.extension_approved': '办理期限已延长',
+  'case.replied': '已答复',
+  'case.visited': '已回访',
+  'case.rated': '已评价',
+  'case.closed': '已办结',
+  'case.reworked': '退回重办',
+  'case.review_requested': '已申请复查',
+  'case.review_opinion': '已出具复查意见',
+  'case.re_review_requested': '已申请复核',
+  'case.re_review_opinion': '已出具复核意见',
+  'case.finalized': '已终结',
+  'case.merged': '已合并办理',
+  'case.withdrawn': '已撤回',
+};
+
+/** Given a case the petitioner proved, returns the plain-language public view. */
+export async function presentPublicCase(ctx: AppContext, row: CaseRow) {
+  const events = await listCaseEvents(ctx.db, row.region, row.id);
+  const snapshot = row.snapshot as CaseSnapshot;
+  const now = ctx.now();
+  return {
+    number: row.number,
+    title: row.title,
+    state: row.state,
+    receivedAt: row.receivedAt.toISOString(),
+    dueAt: row.nextDueAt?.toISOString() ?? null,
+    dueStatus: dueStatus(row, now),
+    reply: row.replyText ? { opinion: row.replyOpinion, text: row.replyText, at: row.repliedAt?.toISOString() ?? null } : null,
+    reviewRequestDueAt: snapshot.clocks.review_request && !snapshot.clocks.review_request.stoppedAt ? snapshot.clocks.review_request.dueAt : null,
+    reReviewRequestDueAt: snapshot.clocks.re_review_request && !snapshot.clocks.re_review_request.stoppedAt ? snapshot.clocks.re_review_request.dueAt : null,
+    canRate: row.state === 'replied',
+    timeline: events
+      .filter((e) => PUBLIC_EVENTS[e.type])
+      .map((e) => ({ at: e.at, text: PUBLIC_EVENTS[e.type]! })),
+  };
+}

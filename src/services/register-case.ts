@@ -1,0 +1,346 @@
+/**
+ * Intake: a new case from any channel — the public portal (online, QR), staff entering a call,
+ * letter or visit, a leader's reception day, a grid worker's report, a 12345 transfer. One
+ * transaction writes the case, its petitioners (encrypted), its first event and, for public
+ * submissions, the idempotency key, so a retried submission never makes a second case.
+ */
+import crypto from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { AppError } from '../domain/errors.js';
+import type { Channel, Nature, Type12345, Urgency } from '../domain/case-fields.js';
+import { COLLECTIVE_THRESHOLD, MAX_REPRESENTATIVES, deriveFlags } from '../domain/case-fields.js';
+import type { CaseSnapshot } from '../domain/lifecycle/types.js';
+import { assertIdNumber } from '../domain/personal-data/id-number.js';
+import { assertPhone } from '../domain/personal-data/phone.js';
+import { maskAddress, maskIdNumber, maskName, maskPhone } from '../domain/personal-data/mask.js';
+import { toChinaDate } from '../domain/deadlines/index.js';
+import type { Tx } from '../store/database.js';
+import { caseCounters, casePetitioners, cases, categories, idempotencyKeys } from '../store/schema.js';
+import { appendCaseEvents } from '../store/case-events.js';
+import { findUnitsById } from '../store/org-repository.js';
+import { isUniqueViolation } from '../store/pg-errors.js';
+import type { AppContext, StaffActor } from './context.js';
+import { recomputeClocks } from './case-clocks.js';
+import { resolvePublicIntakeUnit } from './settings.js';
+
+export interface PetitionerInput {
+  name: string;
+  phone?: string | null;
+  idNumber?: string | null;
+  address?: string | null;
+  representative?: boolean;
+}
+
+export interface RegisterCaseInput {
+  channel: Channel;
+  nature: Nature;
+  type12345?: Type12345 | null;
+  categoryCode?: string | null;
+  title: string;
+  content: string;
+  urgency?: Urgency;
+  petitioners: PetitionerInput[];
+  confidential?: boolean;
+  /** the grid the case arose in (a QR poster carries it) */
+  gridId?: string | null;
+  location?: { address?: string | null; lat?: number | null; lng?: number | null } | null;
+  /** for accusations (检举控告): the units accused; they will never see the case */
+  accusedUnitIds?: string[];
+  /** a leader receiving the petitioner on a reception day owns the case (领导包案) */
+  ownerLeaderId?: string | null;
+  receivedAt?: Date;
+  returnedFromHigherLevel?: boolean;
+  parentCaseId?: string | null;
+}
+
+export interface RegisteredCase {
+  caseId: string;
+  number: string;
+  queryCode: string;
+  replayed: boolean;
+}
+
+const QUERY_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I: read over the phone
+
+/** Given nothing, returns a fresh 8-character query code from an alphabet safe to read aloud. */
+export function newQueryCode(): string {
+  const bytes = crypto.randomBytes(8);
+  let out = '';
+  for (const b of bytes) out += QUERY_ALPHABET[b % QUERY_ALPHABET.length];
+  return out;
+}
+
+/** Given the case number and code, returns the keyed hash stored for tracking lookups. */
+export function hashQueryCode(ctx: AppContext, number: string, code: string): string {
+  return ctx.cipher.blindIndex('query_code', `${number}:${code.toUpperCase()}`);
+}
+
+/**
+ * Given a registration by a staff actor or the public (actor null), returns the new case's number and
+ * query code. With an idempotency key, a repeat of the same request returns the first answer.
+ */
+export async function registerCase(
+  ctx: AppContext,
+  actor: StaffActor | null,
+  input: RegisterCaseInput,
+  opts: { idempotencyKey?: string | null; tx?: Tx } = {},
+): Promise<RegisteredCase> {
+  const now = ctx.now();
+  const region = ctx.config.REGION;
+  const prepared = preparePetitioners(ctx, input.petitioners, now);
+  const requestHash = crypto.createHash('sha256').update(JSON.stringify(input)).digest('hex');
+  const idemKey = opts.idempotencyKey ? `public:${opts.idempotencyKey}` : null;
+
+  if (idemKey) {
+    const replay = await findIdempotentReplay(ctx, region, idemKey, requestHash);
+    if (replay) return replay;
+  }
+
+  const run = async (tx: Tx): Promise<RegisteredCase> => {
+    const caseId = crypto.randomUUID();
+    const queryCode = newQueryCode();
+    if (idemKey) {
+      // First write of the transaction: a concurrent twin blocks here and then fails on the key.
+      await tx.insert(idempotencyKeys).values({ region, key: idemKey, requestHash, caseId, response: {}, createdAt: now });
+    }
+    const units = await resolveUnits(ctx, tx, actor, input);
+    const category = input.categoryCode ? await findCategory(tx, input.categoryCode) : null;
+    const receivedAt = input.receivedAt ?? now;
+    const number = await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4)));
+    const earlier = await hasEarlierCaseOfSamePerson(tx, region, prepared);
+    const flags = deriveFlags({
+      petitionerCount: prepared.length,
+      hasEarlierCaseOfSamePerson: earlier,
+      receivedAboveDistrict: units.receivedAboveDistrict,
+      ownerLeaderId: input.ownerLeaderId ?? null,
+      categoryName: category?.rootName ?? null,
+      text: `${input.title}\n${input.content}`,
+      returnedFromHigherLevel: input.returnedFromHigherLevel ?? false,
+    });
+    const ruleSetId = ctx.config.DEFAULT_RULE_SET;
+    const urgency = input.urgency ?? 'normal';
+    const base: CaseSnapshot = {
+      state: 'registered',
+      leadUnitId: null,
+      assistUnitIds: [],
+      ownerLeaderId: input.ownerLeaderId ?? null,
+      hearing: false,
+      extension: 'none',
+      reworkCount: 0,
+      lastVisit: null,
+      clocks: {
+        // Art. 22: the petition office registers and forwards/assigns within 15 days of receipt.
+        forward: { startedAt: receivedAt.toISOString(), dueAt: '', pausedMs: 0, pausedSince: null, extensionDays: 0, stoppedAt: null },
+      },
+    };
+    const { snapshot, nextDue } = recomputeClocks(ctx, ruleSetId, urgency, base, now);
+    const address = input.location?.address?.trim() || null;
+
+    await tx.insert(cases).values({
+      region,
+      id: caseId,
+      number,
+      queryCodeHash: hashQueryCode(ctx, number, queryCode),
+      channel: input.channel,
+      nature: input.nature,
+      type12345: input.type12345 ?? null,
+      categoryCode: category?.code ?? null,
+      title: input.title,
+      content: input.content,
+      urgency,
+      state: 'registered',
+      ruleSetId,
+      ownerUnitId: units.owner.id,
+      gridUnitId: units.grid?.id ?? null,
+      leadUnitId: null,
+      assistUnitIds: [],
+      ownerLeaderId: input.ownerLeaderId ?? null,
+      unitPaths: [units.owner.path],
+      accusedUnitPaths: units.accusedPaths,
+      addressEnc: address ? ctx.cipher.encrypt(address) : null,
+      addressMask: address ? maskAddress(address) : null,
+      lat: input.location?.lat ?? units.grid?.lat ?? null,
+      lng: input.location?.lng ?? units.grid?.lng ?? null,
+      flags,
+      confidential: input.confidential ?? input.nature === 'accusation',
+      petitionerCount: prepared.length,
+      snapshot,
+      nextDueAt: nextDue?.at ?? null,
+      nextDueClock: nextDue?.clock ?? null,
+      parentCaseId: input.parentCaseId ?? null,
+      receivedAt,
+      createdAt: now,
+      updatedAt: now,
+      createdBy: actor?.userId ?? null,
+      eventCount: 0,
+      headHash: null,
+    });
+    await tx.insert(casePetitioners).values(prepared.map((p, i) => ({ region, caseId, seq: i + 1, ...p.stored })));
+    await appendCaseEvents(
+      tx,
+      { region, caseId, count: 0, headHash: null },
+      [
+        {
+          type: 'case.registered',
+          actorId: actor?.userId ?? null,
+          actorRole: actor ? actor.roles[0] ?? null : 'petitioner',
+          data: {
+            number,
+            channel: input.channel,
+            nature: input.nature,
+            categoryCode: category?.code ?? null,
+            ownerUnitId: units.owner.id,
+            gridUnitId: units.grid?.id ?? null,
+            petitionerCount: prepared.length,
+            flags,
+            receivedAt: receivedAt.toISOString(),
+            ...(input.parentCaseId ? { parentCaseId: input.parentCaseId } : {}),
+          },
+        },
+      ],
+      now,
+    );
+    if (idemKey) {
+      await tx
+        .update(idempotencyKeys)
+        .set({ response: { caseId, number, queryCode } })
+        .where(and(eq(idempotencyKeys.region, region), eq(idempotencyKeys.key, idemKey)));
+    }
+    return { caseId, number, queryCode, replayed: false };
+  };
+
+  if (opts.tx) return run(opts.tx);
+  try {
+    return await ctx.db.transaction(run);
+  } catch (err) {
+    if (idemKey && isUniqueViolation(err)) {
+      const replay = await findIdempotentReplay(ctx, region, idemKey, requestHash);
+      if (replay) return replay;
+    }
+    throw err;
+  }
+}
+
+async function findIdempotentReplay(ctx: AppContext, region: string, key: string, requestHash: string): Promise<RegisteredCase | null> {
+  const [row] = await ctx.db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.region, region), eq(idempotencyKeys.key, key)))
+    .limit(1);
+  if (!row) return null;
+  if (row.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_CONFLICT');
+  const r = row.response as { caseId: string; number: string; queryCode: string };
+  return { ...r, replayed: true };
+}
+
+interface PreparedPetitioner {
+  idBidx: string | null;
+  phoneBidx: string | null;
+  stored: Omit<typeof casePetitioners.$inferInsert, 'region' | 'caseId' | 'seq'>;
+}
+
+function preparePetitioners(ctx: AppContext, list: PetitionerInput[], now: Date): PreparedPetitioner[] {
+  if (list.length === 0) throw new AppError('PETITIONER_REQUIRED');
+  const reps = list.filter((p) => p.representative).length;
+  // Art. 20: a collective petition chooses at most five representatives.
+  if (list.length >= COLLECTIVE_THRESHOLD && reps > MAX_REPRESENTATIVES) throw new AppError('REPRESENTATIVES_TOO_MANY', { representatives: reps });
+  const today = toChinaDate(now);
+  return list.map((p, index) => {
+    const name = p.name.trim();
+    const idNumber = p.idNumber?.trim() ? withIndex(index, () => assertIdNumber(p.idNumber!.trim(), today).normalized) : null;
+    const phone = p.phone?.trim() ? withIndex(index, () => assertPhone(p.phone!.trim())) : null;
+    const address = p.address?.trim() || null;
+    const idBidx = idNumber ? ctx.cipher.blindIndex('id', idNumber) : null;
+    const phoneBidx = phone ? ctx.cipher.blindIndex('phone', phone) : null;
+    return {
+      idBidx,
+      phoneBidx,
+      stored: {
+        nameEnc: ctx.cipher.encrypt(name),
+        nameMask: maskName(name),
+        idNumberEnc: idNumber ? ctx.cipher.encrypt(idNumber) : null,
+        idNumberMask: idNumber ? maskIdNumber(idNumber) : null,
+        idNumberBidx: idBidx,
+        phoneEnc: phone ? ctx.cipher.encrypt(phone) : null,
+        phoneMask: phone ? maskPhone(phone) : null,
+        phoneBidx,
+        addressEnc: address ? ctx.cipher.encrypt(address) : null,
+        addressMask: address ? maskAddress(address) : null,
+        representative: p.representative ?? false,
+      },
+    };
+  });
+}
+
+/** Validation errors of the n-th petitioner name their field path, so a form can mark it. */
+function withIndex<T>(index: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof AppError) throw new AppError(err.code, { ...err.details, path: `petitioners.${index}` });
+    throw err;
+  }
+}
+
+async function resolveUnits(ctx: AppContext, tx: Tx, actor: StaffActor | null, input: RegisterCaseInput) {
+  const ids = [input.gridId, ...(input.accusedUnitIds ?? [])].filter((x): x is string => !!x);
+  const found = await findUnitsById(tx, ids);
+  let grid = null;
+  if (input.gridId) {
+    grid = found.get(input.gridId) ?? null;
+    if (!grid || !grid.active || (grid.kind !== 'grid' && grid.kind !== 'micro_grid' && grid.kind !== 'community')) {
+      throw new AppError('UNIT_NOT_FOUND', { path: 'gridId' });
+    }
+  }
+  const accusedPaths: string[] = [];
+  for (const id of input.accusedUnitIds ?? []) {
+    const u = found.get(id);
+    if (!u) throw new AppError('UNIT_NOT_FOUND', { path: 'accusedUnitIds' });
+    accusedPaths.push(u.path);
+  }
+  // The owner is where the case arose (a grid) or where it was received (the staff member's unit).
+  let owner = grid;
+  if (!owner && actor) owner = (await findUnitsById(tx, [actor.unitId])).get(actor.unitId) ?? null;
+  if (!owner) owner = await resolvePublicIntakeUnit(tx);
+  if (accusedPaths.some((p) => owner!.path.startsWith(p))) {
+    // Never let an accusation land in the accused unit's own subtree: take it to the intake office.
+    owner = await resolvePublicIntakeUnit(tx);
+    if (accusedPaths.some((p) => owner!.path.startsWith(p))) throw new AppError('ACCUSATION_CONFLICT');
+  }
+  const receivedAboveDistrict = owner.kind === 'city' || (owner.kind === 'department' && owner.level === 'city');
+  return { owner, grid, accusedPaths, receivedAboveDistrict };
+}
+
+async function findCategory(tx: Tx, code: string) {
+  const [row] = await tx.select().from(categories).where(and(eq(categories.code, code), eq(categories.active, true))).limit(1);
+  if (!row) throw new AppError('CATEGORY_NOT_FOUND', { path: 'category' });
+  const [root] = await tx.select({ name: categories.name }).from(categories).where(eq(categories.code, code.slice(0, 2))).limit(1);
+  return { code: row.code, rootName: root?.name ?? null };
+}
+
+/** Case numbers are per region and year, e.g. YH-2026-000123; the counter row serialises them. */
+async function nextCaseNumber(tx: Tx, region: string, year: number): Promise<string> {
+  const [row] = await tx
+    .insert(caseCounters)
+    .values({ region, year, last: 1 })
+    .onConflictDoUpdate({ target: [caseCounters.region, caseCounters.year], set: { last: sql`${caseCounters.last} + 1` } })
+    .returning({ last: caseCounters.last });
+  return `${region}-${year}-${String(row!.last).padStart(6, '0')}`;
+}
+
+/** Same person (by blind index of ID number or phone, never by decrypting) with an earlier case. */
+async function hasEarlierCaseOfSamePerson(tx: Tx, region: string, list: PreparedPetitioner[]): Promise<boolean> {
+  const ids = list.map((p) => p.idBidx).filter((x): x is string => !!x);
+  const phones = list.map((p) => p.phoneBidx).filter((x): x is string => !!x);
+  if (ids.length === 0 && phones.length === 0) return false;
+  const conds = [];
+  if (ids.length) conds.push(inArray(casePetitioners.idNumberBidx, ids));
+  if (phones.length) conds.push(inArray(casePetitioners.phoneBidx, phones));
+  const rows = await tx
+    .select({ one: sql`1` })
+    .from(casePetitioners)
+    .where(and(eq(casePetitioners.region, region), conds.length === 1 ? conds[0] : sql`(${conds[0]} or ${conds[1]})`))
+    .limit(1);
+  return rows.length > 0;
+}
+

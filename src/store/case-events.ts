@@ -1,0 +1,98 @@
+/**
+ * Appending to a case's event log: every event carries the hash of the one before it, and the
+ * case row keeps the head, all in the caller's transaction (ARCHITECTURE.md: state and events
+ * in one transaction, hash-chained per case).
+ */
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Tx, Queryable } from './database.js';
+import { caseEvents, cases } from './schema.js';
+import { hashEvent } from '../domain/audit/hash-chain.js';
+
+export interface NewEvent {
+  type: string;
+  data: Record<string, unknown>;
+  actorId: string | null;
+  actorRole: string | null;
+}
+
+export interface StoredEvent {
+  caseId: string;
+  seq: number;
+  type: string;
+  actorId: string | null;
+  actorRole: string | null;
+  at: string;
+  data: Record<string, unknown>;
+  prevHash: string | null;
+  hash: string;
+}
+
+/**
+ * Given the case's current head (count + hash, read under the row lock) and new events, returns the
+ * stored events after inserting them and moving the head on the case row.
+ */
+export async function appendCaseEvents(
+  tx: Tx,
+  head: { region: string; caseId: string; count: number; headHash: string | null },
+  events: NewEvent[],
+  at: Date,
+): Promise<StoredEvent[]> {
+  if (events.length === 0) return [];
+  let prev = head.headHash;
+  let seq = head.count;
+  const iso = at.toISOString();
+  const stored: StoredEvent[] = [];
+  for (const e of events) {
+    seq += 1;
+    // jsonb normalises data; hash what a later reader gets back, so round-trip it first.
+    const data = JSON.parse(JSON.stringify(e.data)) as Record<string, unknown>;
+    const hash = hashEvent(prev, { caseId: head.caseId, seq, type: e.type, actorId: e.actorId, at: iso, data });
+    stored.push({ caseId: head.caseId, seq, type: e.type, actorId: e.actorId, actorRole: e.actorRole, at: iso, data, prevHash: prev, hash });
+    prev = hash;
+  }
+  await tx.insert(caseEvents).values(
+    stored.map((s) => ({
+      region: head.region,
+      caseId: s.caseId,
+      seq: s.seq,
+      type: s.type,
+      actorId: s.actorId,
+      actorRole: s.actorRole,
+      at,
+      data: s.data,
+      prevHash: s.prevHash,
+      hash: s.hash,
+    })),
+  );
+  await tx
+    .update(cases)
+    .set({ eventCount: seq, headHash: prev })
+    .where(and(eq(cases.region, head.region), eq(cases.id, head.caseId)));
+  return stored;
+}
+
+/** Given a case, returns its events in order (the timeline and the verifier both read this). */
+export async function listCaseEvents(q: Queryable, region: string, caseId: string): Promise<StoredEvent[]> {
+  const rows = await q
+    .select()
+    .from(caseEvents)
+    .where(and(eq(caseEvents.region, region), eq(caseEvents.caseId, caseId)))
+    .orderBy(asc(caseEvents.seq));
+  return rows.map(toStoredEvent);
+}
+
+/** Given a row of case_events, returns it in the shape the hash chain was computed over. */
+export function toStoredEvent(r: typeof caseEvents.$inferSelect): StoredEvent {
+  return {
+    caseId: r.caseId,
+    seq: r.seq,
+    type: r.type,
+    actorId: r.actorId,
+    actorRole: r.actorRole,
+    at: r.at.toISOString(),
+    data: r.data as Record<string, unknown>,
+    prevHash: r.prevHash,
+    hash: r.hash,
+  };
+}
+

@@ -1,0 +1,43 @@
+/**
+ * Reads of the org tree and its users. Units are a small reference table (thousands of rows).
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Queryable } from './database.js';
+import { orgUnits, users } from './schema.js';
+
+export type UnitRow = typeof orgUnits.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+
+/** Given a unit id, returns the unit or null. */
+export async function findUnit(q: Queryable, id: string): Promise<UnitRow | null> {
+  const [row] = await q.select().from(orgUnits).where(eq(orgUnits.id, id)).limit(1);
+  return row ?? null;
+}
+
+/** Given unit ids, returns the units found, by id. */
+export async function findUnitsById(q: Queryable, ids: readonly string[]): Promise<Map<string, UnitRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await q.select().from(orgUnits).where(inArray(orgUnits.id, [...new Set(ids)]));
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Given a unit code, returns the unit or null. */
+export async function findUnitByCode(q: Queryable, code: string): Promise<UnitRow | null> {
+  const [row] = await q.select().from(orgUnits).where(eq(orgUnits.code, code)).limit(1);
+  return row ?? null;
+}
+
+/** Given a user id, returns the active user or null. */
+export async function findActiveUser(q: Queryable, id: string): Promise<UserRow | null> {
+  const [row] = await q.select().from(users).where(and(eq(users.id, id), eq(users.active, true))).limit(1);
+  return row ?? null;
+}
+
+/** Given a username, returns the user (active or not) or null. */
+export async function findUserByUsername(q: Queryable, username: string): Promise<UserRow | null> {
+  const [row] = await q.select().from(users).where(eq(users.username, username)).limit(1);
+  return row ?? null;
+}
+
+/** Given a path, returns whether `inner` lies in the subtree of `outer`. */
+export const isWithin = (innerPath: string, outerPath: string) => innerPath.startsWith(outerPath);
