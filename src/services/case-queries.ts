@@ -83,7 +83,7 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
     .select()
     .from(cases)
     .where(where)
-    .orderBy(overdueFirst, asc(sql`${cases.nextDueAt} nulls last`), desc(cases.receivedAt))
+    .orderBy(overdueFirst, sql`${cases.nextDueAt} asc nulls last`, desc(cases.receivedAt))
     .limit(f.limit)
     .offset(f.offset);
   const [{ total }] = (await ctx.db.select({ total: sql<number>`count(*)::int` }).from(cases).where(where)) as [{ total: number }];
@@ -246,19 +246,20 @@ const PUBLIC_EVENTS: Record<string, string> = {
   'case.redispatched': '已重新交办',
   'case.signed': '承办单位已签收，正在办理',
   'case.escalated': '已提级办理',
-  'case.referred_joint_meeting': '已提交联席会议研究',
+  'case.objection_rejected': '已交办承办单位',
+  'case.joint_meeting_referred': '已提交联席会议研究',
   'case.hearing_started': '听证中',
   'case.hearing_ended': '听证结束',
   'case.extension_approved': '办理期限已延长',
   'case.replied': '已答复',
-  'case.visited': '已回访',
+  'case.return_visited': '已回访',
   'case.rated': '已评价',
   'case.closed': '已办结',
   'case.reworked': '退回重办',
   'case.review_requested': '已申请复查',
-  'case.review_opinion': '已出具复查意见',
+  'case.review_opinion_issued': '已出具复查意见',
   'case.re_review_requested': '已申请复核',
-  'case.re_review_opinion': '已出具复核意见',
+  'case.re_review_opinion_issued': '已出具复核意见',
   'case.finalized': '已终结',
   'case.merged': '已合并办理',
   'case.withdrawn': '已撤回',

@@ -36,6 +36,7 @@ export type DemoCommand =
   | Exclude<Command, { type: KeyedCommandType }>
   | { type: 'dispatch'; leadUnitKey: string; assistUnitKeys: string[]; instructions?: string }
   | { type: 'redispatch'; leadUnitKey: string; assistUnitKeys: string[]; reason: string }
+  | { type: 'escalate'; toUnitKey: string; reason: string }
   | { type: 'merge'; intoPlanIndex: number; reason?: string };
 
 export interface DemoStep {
@@ -236,6 +237,7 @@ export function stateAfterPath(types: readonly CommandType[]): CaseState | null 
     answer_on_spot: 'answered_on_spot',
     dispatch: 'dispatched',
     redispatch: 'dispatched',
+    escalate: 'dispatched',
     object: 'objected',
     sign: 'handling',
     reply: 'replied',
@@ -304,7 +306,7 @@ function planOne(r: Rng, kind: DemoPathKind, ctx: Context): DemoCasePlan {
   const accusedUnitKey = nature === 'accusation' && r.chance(0.6) ? chooseAccused(r, gridKey, lead, ctx) : null;
   const receivingUnitKey = channel === 'qr' || channel === 'grid_report' ? gridKey : (ctx.bureau ?? gridKey);
 
-  const path = buildPath(r, kind, { lead, categoryCode, urgency, message, ctx });
+  const path = buildPath(r, kind, { lead, accused: accusedUnitKey, categoryCode, urgency, message, ctx });
   const last = path.length > 0 ? (path[path.length - 1] as DemoStep).offsetDays : 0;
   const [lo, hi] = ageWindow(r, kind, path, last);
   const receivedAt = sampleReceivedAt(r, input.now, lo, hi, channel);
@@ -376,10 +378,18 @@ function tiersOfGrid(gridKey: string): { community: string; street: string } | n
   return m === null ? null : { community: `community-${m[1]}-${m[2]}`, street: `street-${m[1]}` };
 }
 
-function departmentFor(r: Rng, categoryCode: string, ctx: Context, exclude: string | null = null): string | null {
+/** The tier above a grid or community lead (a street has departments and the district above it: not planned). */
+function parentTier(unitKey: string): string | null {
+  const grid = /^grid-(\d+)-(\d+)-\d+$/.exec(unitKey);
+  if (grid !== null) return `community-${grid[1]}-${grid[2]}`;
+  const community = /^community-(\d+)-\d+$/.exec(unitKey);
+  return community !== null ? `street-${community[1]}` : null;
+}
+
+function departmentFor(r: Rng, categoryCode: string, ctx: Context, exclude: readonly (string | null)[] = []): string | null {
   let best: { key: string; len: number; district: boolean } | null = null;
   for (const d of DEMO_DEPARTMENTS) {
-    if (!ctx.departments.has(d.key) || d.key === exclude) continue;
+    if (!ctx.departments.has(d.key) || exclude.includes(d.key)) continue;
     for (const prefix of d.remit) {
       if (!categoryCode.startsWith(prefix)) continue;
       const district = d.level === 'district';
@@ -390,7 +400,7 @@ function departmentFor(r: Rng, categoryCode: string, ctx: Context, exclude: stri
     }
   }
   if (best !== null) return best.key;
-  const others = ctx.input.departmentKeys.filter((k) => k !== exclude && k !== ctx.bureau && !k.startsWith('dept-city-'));
+  const others = ctx.input.departmentKeys.filter((k) => !exclude.includes(k) && k !== ctx.bureau && !k.startsWith('dept-city-'));
   return others.length > 0 ? r.pick(others) : null;
 }
 
@@ -423,6 +433,8 @@ function chooseAccused(r: Rng, gridKey: string, lead: string, ctx: Context): str
 
 interface PathContext {
   lead: string;
+  /** Art. 30: never a lead or assisting unit. */
+  accused: string | null;
   categoryCode: string;
   urgency: DemoUrgency;
   message: DemoCaseMessage;
@@ -468,7 +480,7 @@ function buildPath(r: Rng, kind: DemoPathKind, p: PathContext): DemoStep[] {
   if (kind === 'accepted') return steps;
 
   const redispatch = kind === 'objected' || (kind === 'closed' && r.chance(0.04));
-  const firstLead = redispatch ? (departmentFor(r, '99', p.ctx, p.lead) ?? p.lead) : p.lead;
+  const firstLead = redispatch ? (departmentFor(r, '99', p.ctx, [p.lead, p.accused]) ?? p.lead) : p.lead;
   at(quick ? r.float(0.01, 0.2) : r.float(0.05, 2), dispatchCommand(r, firstLead, p));
   if (kind === 'dispatched') return steps;
   if (redispatch) {
@@ -482,6 +494,12 @@ function buildPath(r: Rng, kind: DemoPathKind, p: PathContext): DemoStep[] {
 
   if (r.chance(0.7) || kind === 'handling_overdue') {
     at(r.float(0.1, quick ? 0.3 : 5), { type: 'contact_log', method: r.pick(['phone', 'phone', 'visit', 'sms'] as const), summary: '已与信访人取得联系，了解诉求详情', reached: r.chance(0.9) });
+  }
+  // 小事不出村社: what a grid or community cannot settle goes one tier up, and the new lead signs again.
+  const upper = parentTier(p.lead);
+  if (upper !== null && kind !== 'handling_overdue' && r.chance(0.2)) {
+    at(r.float(0.5, 5), { type: 'escalate', toUnitKey: upper, reason: '涉及多方利益，本级协调未果，提请上级协调处理' });
+    at(r.float(0.05, 1), { type: 'sign' });
   }
   if (kind === 'handling_overdue') {
     at(r.float(10, 40), { type: 'contact_log', method: 'visit', summary: '现场走访，协调相关方，尚未达成一致', reached: true });
@@ -557,7 +575,7 @@ function intake(r: Rng, at: (days: number, c: DemoCommand) => number, p: PathCon
 
 function dispatchCommand(r: Rng, lead: string, p: PathContext): DemoCommand {
   // About one case in eight needs an assisting department (协办).
-  const assist = r.chance(0.12) ? departmentFor(r, '99', p.ctx, lead) : null;
+  const assist = r.chance(0.12) ? departmentFor(r, '99', p.ctx, [lead, p.accused]) : null;
   const command: DemoCommand = { type: 'dispatch', leadUnitKey: lead, assistUnitKeys: assist !== null && assist !== lead ? [assist] : [] };
   return r.chance(0.3) ? { ...command, instructions: '请按期办理并及时答复信访人' } : command;
 }
