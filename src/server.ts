@@ -1,0 +1,35 @@
+/**
+ * Starting and stopping the server: build the context, seed the demo district on first run when
+ * asked, listen, seal periodically, and shut down cleanly on SIGINT/SIGTERM.
+ */
+import type { Config } from './config.js';
+import { buildContext } from './services/app-context.js';
+import { buildApp } from './http/app.js';
+import { startSealJob } from './jobs/seal-audit-job.js';
+import { seedDemoIfEmpty, DEMO_BANNER } from './services/seed-demo.js';
+import { cli as messages } from './i18n/zh-CN.js';
+
+/** Given the config, runs the server until a signal stops it. */
+export async function serve(config: Config, opts: { seed: boolean }): Promise<void> {
+  const ctx = await buildContext(config);
+  let seeded = false;
+  if (opts.seed) seeded = await seedDemoIfEmpty(ctx);
+  const app = await buildApp(ctx);
+  await app.listen({ host: config.HOST, port: config.PORT });
+  const stopSeal = startSealJob(ctx);
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  process.stdout.write(
+    `\n${messages.serverStarted}: ${url}  (数据库: ${ctx.database.kind}${ctx.database.kind === 'pglite' ? `, 数据目录 ${config.dataDir}` : ''})\n` +
+      `API 文档: ${url}/docs   健康检查: ${url}/api/health\n` +
+      (opts.seed ? `${seeded ? '已生成演示数据。' : ''}${DEMO_BANNER}\n` : ''),
+  );
+  const shutdown = async (signal: string) => {
+    ctx.logger.info({ signal }, 'shutting down');
+    stopSeal();
+    await app.close();
+    await ctx.database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
