@@ -8,10 +8,10 @@ import { z } from 'zod';
 const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.string().url().optional(),
+  DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   DATA_DIR: z.string().min(1).default('./data'),
   /** 32-byte master key (hex or base64) for personal data; generated into DATA_DIR on first run when absent. */
-  MASTER_KEY: z.string().optional(),
+  MASTER_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   REGION: z.string().regex(/^[A-Z]{2,8}$/).default('YH'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),

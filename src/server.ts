@@ -13,7 +13,11 @@ import { cli as messages } from './i18n/zh-CN.js';
 export async function serve(config: Config, opts: { seed: boolean }): Promise<void> {
   const ctx = await buildContext(config);
   let seeded = false;
-  if (opts.seed) seeded = await seedDemoIfEmpty(ctx);
+  if (opts.seed) {
+    seeded = await seedDemoIfEmpty(ctx, {
+      onProgress: (done, total) => process.stdout.write(`正在生成演示数据 (seeding demo cases) ${done}/${total}\n`),
+    });
+  }
   const app = await buildApp(ctx);
   await app.listen({ host: config.HOST, port: config.PORT });
   const stopSeal = startSealJob(ctx);

@@ -63,10 +63,10 @@ export async function findCaseForUpdate(tx: Tx, region: string, caseId: string):
  * Given an actor, a case id and a command, returns the outcome after applying it in one
  * transaction; throws CASE_NOT_FOUND for a case the actor cannot see (missing and not yours alike).
  */
-export async function runCaseCommand(ctx: AppContext, actor: ServiceActor, caseId: string, command: Command): Promise<CommandOutcome> {
+export async function runCaseCommand(ctx: AppContext, actor: ServiceActor, caseId: string, command: Command, opts: { tx?: Tx } = {}): Promise<CommandOutcome> {
   const now = ctx.now();
   const region = ctx.config.REGION;
-  return ctx.db.transaction(async (tx) => {
+  const run = async (tx: Tx): Promise<CommandOutcome> => {
     const row = await findCaseForUpdate(tx, region, caseId);
     if (!row) throw new AppError('CASE_NOT_FOUND');
     const unitIds = [row.leadUnitId, ...row.assistUnitIds, ...commandUnitIds(command)].filter((x): x is string => !!x);
@@ -136,7 +136,8 @@ export async function runCaseCommand(ctx: AppContext, actor: ServiceActor, caseI
       }
     }
     return { caseId: row.id, state: snapshot.state, events: stored.map((s) => ({ seq: s.seq, type: s.type })), createdCaseIds };
-  });
+  };
+  return opts.tx ? run(opts.tx) : ctx.db.transaction(run);
 }
 
 

@@ -11,6 +11,7 @@ import { generateDemoOrg, DEMO_ACCOUNTS, DEMO_PASSWORD, type DemoOrg } from '../
 import { planDemoCases, stepTime, type DemoCasePlan, type DemoCommand, type DemoCaseMessage } from '../domain/demo/case-plan.js';
 import type { Command, StaffRole } from '../domain/lifecycle/types.js';
 import { orgUnits } from '../store/schema.js';
+import type { Tx } from '../store/database.js';
 import type { AppContext, ServiceActor, StaffActor } from './context.js';
 import { actorForUser, hashPassword } from './auth.js';
 import { createUser } from './org-units.js';
@@ -42,7 +43,8 @@ export async function seedDemoIfEmpty(ctx: AppContext, opts: { cases?: number; s
 export async function seedDemo(ctx: AppContext, opts: { cases?: number; seed?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<number> {
   const seed = opts.seed ?? DEMO_SEED;
   const org = generateDemoOrg(seed);
-  const unitIds = await insertOrg(ctx, org);
+  const demoOrg = await insertOrg(ctx, org);
+  const unitIds = demoOrg.unitIds;
   await writeSetting(ctx.db, PUBLIC_INTAKE_UNIT, unitIds.get('dept-district-petition'));
   await seedCategories(ctx);
   const staff = await insertStaff(ctx, org, unitIds);
@@ -59,9 +61,14 @@ export async function seedDemo(ctx: AppContext, opts: { cases?: number; seed?: n
     categoryAliases: (JSON.parse(fs.readFileSync(ALIASES, 'utf8')) as { aliases: Record<string, string> }).aliases,
   });
   const caseIds = new Map<number, string>();
-  for (const [i, plan] of plans.entries()) {
-    caseIds.set(plan.index, await playPlan(ctx, plan, unitIds, staff, caseIds));
-    if (opts.onProgress && (i + 1) % 500 === 0) opts.onProgress(i + 1, plans.length);
+  // Many cases per transaction: the embedded engine pays per commit, and a half-seeded demo is no use.
+  const BATCH = 100;
+  for (let i = 0; i < plans.length; i += BATCH) {
+    await ctx.db.transaction(async (tx) => {
+      for (const plan of plans.slice(i, i + BATCH)) caseIds.set(plan.index, await playPlan(ctx, tx, plan, demoOrg, staff, caseIds));
+    });
+    const done = Math.min(i + BATCH, plans.length);
+    if (opts.onProgress && (done % 500 === 0 || done === plans.length)) opts.onProgress(done, plans.length);
   }
   return plans.length;
 }
@@ -74,7 +81,7 @@ function readMessages(): DemoCaseMessage[] {
     .map((l) => JSON.parse(l) as DemoCaseMessage);
 }
 
-async function insertOrg(ctx: AppContext, org: DemoOrg): Promise<Map<string, string>> {
+async function insertOrg(ctx: AppContext, org: DemoOrg): Promise<{ unitIds: Map<string, string>; unitPaths: Map<string, string> }> {
   const ids = new Map<string, string>();
   const paths = new Map<string, { path: string; depth: number }>();
   const rows = org.units.map((u) => {
@@ -102,7 +109,7 @@ async function insertOrg(ctx: AppContext, org: DemoOrg): Promise<Map<string, str
   await ctx.db.transaction(async (tx) => {
     for (let i = 0; i < rows.length; i += 500) await tx.insert(orgUnits).values(rows.slice(i, i + 500));
   });
-  return ids;
+  return { unitIds: ids, unitPaths: new Map(rows.map((r) => [r.id, r.path])) };
 }
 
 interface DemoStaffIndex {
@@ -141,11 +148,10 @@ async function insertStaff(ctx: AppContext, org: DemoOrg, unitIds: Map<string, s
 }
 
 /** The staff member who does a handling step for a unit: someone of that unit, else the nearest head above. */
-async function handlerFor(ctx: AppContext, staff: DemoStaffIndex, unitId: string, roles: StaffRole[]): Promise<StaffActor> {
+function handlerFor(staff: DemoStaffIndex, unitPaths: Map<string, string>, unitId: string, roles: StaffRole[]): StaffActor {
   const own = staff.byUnit.get(unitId)?.find((a) => a.roles.some((r) => roles.includes(r)));
   if (own) return own;
-  const [unit] = await ctx.db.select({ path: orgUnits.path }).from(orgUnits).where(sql`${orgUnits.id} = ${unitId}`);
-  const ancestors = unit!.path.split('/').filter(Boolean).reverse().slice(1);
+  const ancestors = (unitPaths.get(unitId) ?? '').split('/').filter(Boolean).reverse().slice(1);
   for (const id of ancestors) {
     const head = staff.byUnit.get(id)?.find((a) => a.roles.includes('unit_head'));
     if (head) return head;
@@ -153,7 +159,15 @@ async function handlerFor(ctx: AppContext, staff: DemoStaffIndex, unitId: string
   throw new Error(`demo org: nobody can handle for unit ${unitId}`);
 }
 
-async function playPlan(ctx: AppContext, plan: DemoCasePlan, unitIds: Map<string, string>, staff: DemoStaffIndex, caseIds: Map<number, string>): Promise<string> {
+async function playPlan(
+  ctx: AppContext,
+  tx: Tx,
+  plan: DemoCasePlan,
+  org: { unitIds: Map<string, string>; unitPaths: Map<string, string> },
+  staff: DemoStaffIndex,
+  caseIds: Map<number, string>,
+): Promise<string> {
+  const { unitIds, unitPaths } = org;
   const at = (t: Date): AppContext => ({ ...ctx, now: () => t });
   const publicChannel = plan.channel === 'online' || plan.channel === 'qr';
   const registrar = plan.channel === 'leader_reception' ? staff.leader : staff.registrar;
@@ -171,13 +185,13 @@ async function playPlan(ctx: AppContext, plan: DemoCasePlan, unitIds: Map<string
     accusedUnitIds: plan.accusedUnitKey ? [unitIds.get(plan.accusedUnitKey)!] : [],
     ownerLeaderId: plan.leaderOwned || plan.channel === 'leader_reception' ? staff.leader.userId : null,
     receivedAt: plan.receivedAt,
-  });
+  }, { tx });
   let leadUnitId: string | null = null;
   for (const step of plan.path) {
     const command = resolveCommand(step.command, unitIds, caseIds);
     if (command.type === 'dispatch' || command.type === 'redispatch' || command.type === 'refer_joint_meeting') leadUnitId = command.leadUnitId;
-    const actor = await actorFor(ctx, command, staff, leadUnitId, created.caseId);
-    await runCaseCommand(at(stepTime(plan, step)), actor, created.caseId, command);
+    const actor = actorFor(command, staff, unitPaths, leadUnitId, created.caseId);
+    await runCaseCommand(at(stepTime(plan, step)), actor, created.caseId, command, { tx });
     if (command.type === 'escalate') leadUnitId = command.toUnitId;
   }
   return created.caseId;
@@ -203,7 +217,7 @@ function resolveCommand(c: DemoCommand, units: Map<string, string>, cases: Map<n
   }
 }
 
-async function actorFor(ctx: AppContext, command: Command, staff: DemoStaffIndex, leadUnitId: string | null, caseId: string): Promise<ServiceActor> {
+function actorFor(command: Command, staff: DemoStaffIndex, unitPaths: Map<string, string>, leadUnitId: string | null, caseId: string): ServiceActor {
   switch (command.type) {
     case 'rate':
     case 'request_review':
@@ -226,10 +240,10 @@ async function actorFor(ctx: AppContext, command: Command, staff: DemoStaffIndex
     case 'record_mediation':
     case 'request_extension':
     case 'escalate':
-      return handlerFor(ctx, staff, leadUnitId!, ['handler', 'unit_head']);
+      return handlerFor(staff, unitPaths, leadUnitId!, ['handler', 'unit_head']);
     case 'approve_extension':
     case 'reject_extension':
-      return handlerFor(ctx, staff, leadUnitId!, ['unit_head']);
+      return handlerFor(staff, unitPaths, leadUnitId!, ['unit_head']);
     default:
       return staff.dispatcher;
   }

@@ -47,7 +47,7 @@ export function acquireDataDirLock(lockFile: string): DataDirLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number.parseInt(fs.readFileSync(lockFile, 'utf8').trim(), 10);
-      if (Number.isFinite(pid) && pid !== process.pid && isAlive(pid)) throw new DataDirLockedError(lockFile, pid);
+      if (Number.isFinite(pid) && (pid === process.pid || isAlive(pid))) throw new DataDirLockedError(lockFile, pid);
       fs.rmSync(lockFile, { force: true }); // stale: its owner is dead
     }
   }

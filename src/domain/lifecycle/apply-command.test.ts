@@ -348,6 +348,13 @@ describe('extensions (Art. 34: one extension of at most 30 days)', () => {
   const head = as('unit_head', 'lead');
   const handler = as('handler', 'lead');
 
+  it('the unit head may grant fewer days than asked but never more', () => {
+    const asked = applyCommand(makeSnapshot('handling', { clocks: { handling: running(10, 50) } }), { ...SAMPLE.request_extension, days: 15 }, handler).snapshot;
+    expectCode(() => applyCommand(asked, { type: 'approve_extension', days: 20 }, head), 'DEADLINE_EXTENSION_TOO_LONG', { requested: 15 });
+    const granted = applyCommand(asked, { type: 'approve_extension', days: 10 }, head).snapshot;
+    expect(granted.clocks.handling!.extensionDays).toBe(10);
+  });
+
   it('a second extension is refused whether the first was approved, rejected or is still pending', () => {
     for (const extension of ['approved', 'rejected', 'requested'] as const) {
       const s = makeSnapshot('handling', { extension });

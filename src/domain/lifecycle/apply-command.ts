@@ -150,6 +150,7 @@ function applyEffects(next: CaseSnapshot, prev: CaseSnapshot, command: Command, 
     }
     case 'request_extension':
       next.extension = 'requested';
+      next.extensionRequestedDays = command.days;
       return {};
     case 'approve_extension': {
       next.extension = 'approved';
@@ -273,6 +274,10 @@ export function validateCommand(command: Command, snapshot: CaseSnapshot): void 
       return requireText(t, 'reason', command.reason);
     case 'approve_extension':
       requirePositiveDays(t, command.days);
+      // The unit head may grant fewer days than asked, never more.
+      if (snapshot.extensionRequestedDays !== undefined && command.days > snapshot.extensionRequestedDays) {
+        throw new AppError('DEADLINE_EXTENSION_TOO_LONG', { command: t, field: 'days', requested: snapshot.extensionRequestedDays });
+      }
       return optionalText(t, 'note', command.note);
     case 'reply':
     case 'review_opinion':

@@ -80,6 +80,8 @@ export interface CaseSnapshot {
   ownerLeaderId: string | null;
   hearing: boolean; // 听证 running: pausable clocks stopped
   extension: 'none' | 'requested' | 'approved' | 'rejected';
+  /** the days asked for by the pending or decided extension request (approval may grant fewer, never more) */
+  extensionRequestedDays?: number;
   reworkCount: number;
   lastVisit: { contacted: boolean; solved: boolean; satisfied: boolean } | null;
   clocks: Partial<Record<ClockName, ClockState>>;
