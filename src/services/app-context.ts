@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { loadStatute } from '../statute/load-statute.js';
@@ -39,6 +40,7 @@ export async function buildContext(config: Config, opts: BuildContextOptions = {
       pgliteDir: path.join(config.dataDir, 'pglite'),
       lockFile: path.join(config.dataDir, 'xinfang.lock'),
     }));
+  if (database.kind === 'postgres') await warnUnlessUtf8(database, logger);
   const statute = loadStatute();
   if (!statute.ruleSets.has(config.DEFAULT_RULE_SET)) {
     await database.close();
@@ -47,4 +49,13 @@ export async function buildContext(config: Config, opts: BuildContextOptions = {
   const cipher = createCipher(opts.masterKey ?? resolveMasterKey(config, logger));
   fs.mkdirSync(config.uploadDir, { recursive: true });
   return { database, db: database.db, config, statute, cipher, logger, now: opts.now ?? (() => new Date()), uploadDir: config.uploadDir };
+}
+
+/** Chinese search (pg_trgm, tokenised text) needs a UTF-8 LC_CTYPE; in `C` it silently finds nothing. */
+async function warnUnlessUtf8(database: Database, logger: Logger): Promise<void> {
+  const res = (await database.db.execute(sql`select datctype from pg_database where datname = current_database()`)) as unknown as { rows: Array<{ datctype: string }> };
+  const ctype = res.rows[0]?.datctype ?? '';
+  if (!/utf-?8/i.test(ctype)) {
+    logger.warn({ ctype }, '数据库 LC_CTYPE 不是 UTF-8，中文检索将不可用；请按 README 以 UTF-8 重建数据库');
+  }
 }

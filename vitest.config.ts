@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+process.env.TZ = 'UTC'; // no hidden zone: China dates are computed explicitly (domain/deadlines/china-date.ts)
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // two cores: more workers only queue on the same CPUs and the shared PostgreSQL
+    maxWorkers: 2,
+  },
+});
