@@ -17,6 +17,7 @@ import { toChinaDate } from '../domain/deadlines/index.js';
 import type { Tx } from '../store/database.js';
 import { caseCounters, casePetitioners, cases, categories, idempotencyKeys } from '../store/schema.js';
 import { appendCaseEvents } from '../store/case-events.js';
+import { OPEN_STATES } from '../domain/lifecycle/transitions.js';
 import { findUnitsById } from '../store/org-repository.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import type { AppContext, StaffActor } from './context.js';
@@ -107,7 +108,7 @@ export async function registerCase(
     const category = input.categoryCode ? await findCategory(tx, input.categoryCode) : null;
     const receivedAt = input.receivedAt ?? now;
     const number = await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4)));
-    const earlier = await hasEarlierCaseOfSamePerson(tx, region, prepared);
+    const earlier = await hasEarlierCaseOfSamePerson(tx, region, prepared, category?.code ?? null);
     const flags = deriveFlags({
       petitionerCount: prepared.length,
       hasEarlierCaseOfSamePerson: earlier,
@@ -328,18 +329,26 @@ async function nextCaseNumber(tx: Tx, region: string, year: number): Promise<str
   return `${region}-${year}-${String(row!.last).padStart(6, '0')}`;
 }
 
-/** Same person (by blind index of ID number or phone, never by decrypting) with an earlier case. */
-async function hasEarlierCaseOfSamePerson(tx: Tx, region: string, list: PreparedPetitioner[]): Promise<boolean> {
+/**
+ * Same person (by blind index of ID number or phone, never by decrypting) about the same matter: until
+ * text similarity arrives (routing/dedupe issue), "same matter" is the same first-level category, or,
+ * for an uncategorised case, any case of that person still open.
+ */
+async function hasEarlierCaseOfSamePerson(tx: Tx, region: string, list: PreparedPetitioner[], categoryCode: string | null): Promise<boolean> {
   const ids = list.map((p) => p.idBidx).filter((x): x is string => !!x);
   const phones = list.map((p) => p.phoneBidx).filter((x): x is string => !!x);
   if (ids.length === 0 && phones.length === 0) return false;
-  const conds = [];
-  if (ids.length) conds.push(inArray(casePetitioners.idNumberBidx, ids));
-  if (phones.length) conds.push(inArray(casePetitioners.phoneBidx, phones));
+  const person = [];
+  if (ids.length) person.push(inArray(casePetitioners.idNumberBidx, ids));
+  if (phones.length) person.push(inArray(casePetitioners.phoneBidx, phones));
+  const sameMatter = categoryCode
+    ? sql`left(${cases.categoryCode}, 2) = ${categoryCode.slice(0, 2)}`
+    : inArray(cases.state, [...OPEN_STATES]);
   const rows = await tx
     .select({ one: sql`1` })
     .from(casePetitioners)
-    .where(and(eq(casePetitioners.region, region), conds.length === 1 ? conds[0] : sql`(${conds[0]} or ${conds[1]})`))
+    .innerJoin(cases, and(eq(cases.region, casePetitioners.region), eq(cases.id, casePetitioners.caseId)))
+    .where(and(eq(casePetitioners.region, region), person.length === 1 ? person[0] : sql`(${person[0]} or ${person[1]})`, sameMatter))
     .limit(1);
   return rows.length > 0;
 }
