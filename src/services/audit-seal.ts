@@ -31,9 +31,9 @@ export async function sealAudit(ctx: AppContext, opts: { settleMs?: number } = {
       rows: Array<{ settled: string | number | null; young: string | number | null }>;
     };
     const b = bounds.rows[0]!;
-    if (b.settled === null) return null;
-    const upto = b.young === null ? Number(b.settled) : Math.min(Number(b.settled), Number(b.young) - 1);
-    if (upto <= since) return null;
+    const upto = b.settled === null ? since : b.young === null ? Number(b.settled) : Math.max(since, Math.min(Number(b.settled), Number(b.young) - 1));
+    const [log] = await tx.select({ id: auditLog.id, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
+    if (upto <= since && (log?.id ?? null) === (last?.auditLogId ?? null)) return null;
     // Heads are taken from the events themselves, not from the case row a tamperer could also edit.
     const heads = (await tx.execute(sql`
       select e.region, e.case_id, e.seq as count, e.hash as head_hash
@@ -44,8 +44,17 @@ export async function sealAudit(ctx: AppContext, opts: { settleMs?: number } = {
     const rows = heads.rows;
     const id = (last?.id ?? 0) + 1;
     const caseHeads: CaseHead[] = rows.map((r) => ({ caseId: r.case_id, count: Number(r.count), headHash: r.head_hash }));
-    const hash = sealDigest(caseHeads, last?.hash ?? null);
-    await tx.insert(auditSeals).values({ id, sealedAt: ctx.now(), prevHash: last?.hash ?? null, hash, caseCount: rows.length, uptoGseq: upto });
+    const hash = sealDigest(withAuditLogHead(caseHeads, log?.id ?? null, log?.hash ?? null), last?.hash ?? null);
+    await tx.insert(auditSeals).values({
+      id,
+      sealedAt: ctx.now(),
+      prevHash: last?.hash ?? null,
+      hash,
+      caseCount: rows.length,
+      uptoGseq: upto,
+      auditLogId: log?.id ?? null,
+      auditLogHash: log?.hash ?? null,
+    });
     for (let i = 0; i < rows.length; i += 1000) {
       await tx.insert(auditSealHeads).values(
         rows.slice(i, i + 1000).map((r) => ({ region: r.region, caseId: r.case_id, sealId: id, count: Number(r.count), headHash: r.head_hash })),
@@ -55,8 +64,13 @@ export async function sealAudit(ctx: AppContext, opts: { settleMs?: number } = {
   });
 }
 
+/** The audit log's head joins the sealed heads under a name no case id can take. */
+function withAuditLogHead(heads: CaseHead[], id: number | null, hash: string | null): CaseHead[] {
+  return id === null || hash === null ? heads : [...heads, { caseId: 'audit_log', count: id, headHash: hash }];
+}
+
 export interface AuditProblem {
-  kind: 'case_chain' | 'case_head' | 'sealed_case_missing' | 'sealed_events_removed' | 'sealed_head_changed' | 'seal_chain' | 'audit_log';
+  kind: 'case_chain' | 'case_head' | 'case_state' | 'sealed_case_missing' | 'sealed_events_removed' | 'sealed_head_changed' | 'seal_chain' | 'audit_log';
   caseId?: string;
   number?: string;
   seq?: number;
@@ -75,7 +89,7 @@ export async function verifyAudit(ctx: AppContext, opts: { batch?: number } = {}
   let after = '';
   for (;;) {
     const page = await db
-      .select({ region: cases.region, id: cases.id, number: cases.number, eventCount: cases.eventCount, headHash: cases.headHash })
+      .select({ region: cases.region, id: cases.id, number: cases.number, state: cases.state, eventCount: cases.eventCount, headHash: cases.headHash })
       .from(cases)
       .where(gt(cases.id, after || '00000000-0000-0000-0000-000000000000'))
       .orderBy(asc(cases.id))
@@ -90,6 +104,7 @@ export async function verifyAudit(ctx: AppContext, opts: { batch?: number } = {}
       const res = verifyChain(list);
       if (!res.ok) problems.push({ kind: 'case_chain', caseId: c.id, number: c.number, seq: res.seq, detail: res.problem });
       else if (res.count !== c.eventCount || res.head !== c.headHash) problems.push({ kind: 'case_head', caseId: c.id, number: c.number, seq: res.count, detail: 'head_mismatch' });
+      else if (stateFromEvents(list) !== c.state) problems.push({ kind: 'case_state', caseId: c.id, number: c.number, seq: res.count, detail: `state ${c.state} is not what the events say (${stateFromEvents(list)})` });
     }
   }
 
@@ -103,7 +118,10 @@ export async function verifyAudit(ctx: AppContext, opts: { batch?: number } = {}
   let prev: string | null = null;
   for (const s of seals) {
     const heads = await db.select().from(auditSealHeads).where(eq(auditSealHeads.sealId, s.id));
-    const digest = sealDigest(heads.map((h) => ({ caseId: h.caseId, count: h.count, headHash: h.headHash })), prev);
+    const digest = sealDigest(
+      withAuditLogHead(heads.map((h) => ({ caseId: h.caseId, count: h.count, headHash: h.headHash })), s.auditLogId, s.auditLogHash),
+      prev,
+    );
     if (s.prevHash !== prev || digest !== s.hash) problems.push({ kind: 'seal_chain', seq: s.id, detail: `seal ${s.id} does not match its heads` });
     prev = s.hash;
   }
@@ -153,6 +171,11 @@ export async function verifyAudit(ctx: AppContext, opts: { batch?: number } = {}
     }
     prevLog = e.hash;
   }
+  const sealedLog = [...seals].reverse().find((s) => s.auditLogId !== null);
+  if (sealedLog) {
+    const entry = log.find((e) => e.id === sealedLog.auditLogId);
+    if (!entry || entry.hash !== sealedLog.auditLogHash) problems.push({ kind: 'audit_log', seq: sealedLog.auditLogId!, detail: 'audit log entries removed after they were sealed' });
+  }
   return { cases: caseCount, events: eventCount, seals: seals.length, problems };
 }
 
@@ -167,4 +190,13 @@ async function loadEventsOf(db: Queryable, caseIds: string[]): Promise<Map<strin
     out.set(e.caseId, list);
   }
   return out;
+}
+
+/** Given a case's events, returns the state they lead to: the last transition's target, else registered. */
+function stateFromEvents(events: readonly ChainEvent[]): string {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const to = (events[i]!.data as { to?: unknown }).to;
+    if (typeof to === 'string') return to;
+  }
+  return 'registered';
 }

@@ -3,7 +3,7 @@
  * case under a row lock, checks scope, asks the domain, fills in due dates and writes the new
  * state with its events. An illegal command changes nothing.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { AppError } from '../domain/errors.js';
 import type { Urgency } from '../domain/case-fields.js';
 import type { CaseSnapshot, Command, Relation, Role } from '../domain/lifecycle/types.js';
@@ -232,7 +232,8 @@ async function loadPetitionersPlain(ctx: AppContext, tx: Tx, row: CaseRow) {
   const list = await tx
     .select()
     .from(casePetitioners)
-    .where(and(eq(casePetitioners.region, row.region), eq(casePetitioners.caseId, row.id)));
+    .where(and(eq(casePetitioners.region, row.region), eq(casePetitioners.caseId, row.id)))
+    .orderBy(asc(casePetitioners.seq));
   return list.map((p) => ({
     name: ctx.cipher.decrypt(p.nameEnc),
     phone: p.phoneEnc ? ctx.cipher.decrypt(p.phoneEnc) : null,

@@ -256,6 +256,9 @@ export const auditSeals = pgTable('audit_seals', {
   caseCount: integer('case_count').notNull(),
   /** the highest event gseq covered, so the next seal takes only newer changes */
   uptoGseq: bigint('upto_gseq', { mode: 'number' }).notNull(),
+  /** the audit log's head when sealed, so a removed tail of the log shows too */
+  auditLogId: bigint('audit_log_id', { mode: 'number' }),
+  auditLogHash: text('audit_log_hash'),
 });
 
 export const auditSealHeads = pgTable(

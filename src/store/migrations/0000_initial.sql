@@ -39,7 +39,9 @@ CREATE TABLE "audit_seals" (
 	"prev_hash" text,
 	"hash" text NOT NULL,
 	"case_count" integer NOT NULL,
-	"upto_gseq" bigint NOT NULL
+	"upto_gseq" bigint NOT NULL,
+	"audit_log_id" bigint,
+	"audit_log_hash" text
 );
 --> statement-breakpoint
 CREATE TABLE "case_counters" (
