@@ -199,6 +199,10 @@ async function checkCommandTargets(ctx: AppContext, tx: Tx, actor: ServiceActor,
     if (!target || actor.kind !== 'staff' || !caseInScope(actor, target) || !isOpen(target.state as CaseSnapshot['state'])) {
       throw new AppError('CASE_NOT_FOUND', { path: 'intoCaseId' });
     }
+    // Art. 30: an accusation must not surface, even as a merge note, in a case the accused unit works on.
+    if (target.unitPaths.some((p) => row.accusedUnitPaths.some((a) => p.startsWith(a)))) {
+      throw new AppError('ACCUSATION_CONFLICT', { path: 'intoCaseId' });
+    }
   }
   void ctx;
 }

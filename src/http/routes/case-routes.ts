@@ -7,11 +7,25 @@ import { z } from 'zod';
 import { CHANNELS, FLAGS } from '../../domain/case-fields.js';
 import { CASE_STATES } from '../../domain/lifecycle/types.js';
 import type { AppContext } from '../../services/context.js';
-import { registerCase } from '../../services/register-case.js';
+import { registerByStaff } from '../../services/staff-intake.js';
 import { runCaseCommand } from '../../services/run-case-command.js';
 import { QUEUES, countQueues, getCase, listCases, revealPersonalData } from '../../services/case-queries.js';
-import { actorOf } from '../auth-plugin.js';
+import { AppError } from '../../domain/errors.js';
+import { findActiveUser } from '../../store/org-repository.js';
+import { CASE_WORK_ROLES, actorOf } from '../auth-plugin.js';
 import { CommandSchema, StaffCaseSchema, text, uuid } from '../schemas.js';
+
+/** A case id in a path: anything that is not a uuid cannot name a case, so it is answered like a missing one. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const caseIdParam = (id: string) => {
+  if (!UUID.test(id)) throw new AppError('CASE_NOT_FOUND');
+  return id;
+};
+
+/** A clock skew tolerated between a registrar's machine and the server for "received at". */
+const RECEIVED_AT_SKEW_MS = 5 * 60_000;
+/** Case numbers carry a four-digit year; nothing this system handles was received before 2000. */
+const RECEIVED_AT_EARLIEST = Date.parse('2000-01-01T00:00:00+08:00');
 
 const csv = <T extends readonly [string, ...string[]]>(values: T) =>
   z
@@ -21,7 +35,7 @@ const csv = <T extends readonly [string, ...string[]]>(values: T) =>
     .optional();
 
 export const caseRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const staff = { auth: 'staff' as const };
+  const staff = { auth: 'staff' as const, roles: CASE_WORK_ROLES };
 
   app.post('/api/cases', {
     config: { ...staff, roles: ['registrar', 'dispatcher', 'leader', 'handler', 'unit_head'] },
@@ -29,7 +43,17 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   }, async (req, reply) => {
     const actor = actorOf(req);
     const b = req.body;
-    const created = await registerCase(ctx, actor, {
+    if (b.receivedAt) {
+      const at = Date.parse(b.receivedAt);
+      if (at > ctx.now().getTime() + RECEIVED_AT_SKEW_MS) throw new AppError('VALIDATION_FAILED', { fields: [{ path: 'receivedAt', message: '收到时间不能晚于当前时间' }] });
+      if (at < RECEIVED_AT_EARLIEST) throw new AppError('VALIDATION_FAILED', { fields: [{ path: 'receivedAt', message: '收到时间不能早于2000年' }] });
+    }
+    if (b.ownerLeaderId) {
+      // 领导包案: only an active leader can own a case; any other id would leave a dangling owner.
+      const leader = await findActiveUser(ctx.db, b.ownerLeaderId);
+      if (!leader || !leader.roles.includes('leader')) throw new AppError('USER_NOT_FOUND', { path: 'ownerLeaderId' });
+    }
+    const created = await registerByStaff(ctx, actor, {
       channel: b.channel,
       nature: b.nature,
       type12345: b.type12345 ?? null,
@@ -45,11 +69,9 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       ownerLeaderId: b.ownerLeaderId ?? (b.channel === 'leader_reception' && actor.roles.includes('leader') ? actor.userId : null),
       receivedAt: b.receivedAt ? new Date(b.receivedAt) : undefined,
       returnedFromHigherLevel: b.returnedFromHigherLevel,
-    });
-    let state = 'registered';
-    if (b.acceptNow) state = (await runCaseCommand(ctx, actor, created.caseId, { type: 'accept' })).state;
+    }, { acceptNow: b.acceptNow });
     reply.status(201);
-    return { id: created.caseId, number: created.number, queryCode: created.queryCode, state };
+    return { id: created.caseId, number: created.number, queryCode: created.queryCode, state: created.state };
   });
 
   app.get('/api/cases', {
@@ -93,7 +115,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   app.get('/api/cases/:id', {
     config: staff,
     schema: { tags: ['cases'], summary: '案件详情、时间线与当前可进行的操作（个人信息脱敏）', params: z.object({ id: z.string().max(64) }) },
-  }, async (req) => getCase(ctx, actorOf(req), req.params.id));
+  }, async (req) => getCase(ctx, actorOf(req), caseIdParam(req.params.id)));
 
   app.post('/api/cases/:id/commands', {
     config: staff,
@@ -108,5 +130,5 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       params: z.object({ id: z.string().max(64) }),
       body: z.strictObject({ reason: text(2, 500) }),
     },
-  }, async (req) => revealPersonalData(ctx, actorOf(req), req.params.id, req.body.reason));
+  }, async (req) => revealPersonalData(ctx, actorOf(req), caseIdParam(req.params.id), req.body.reason));
 };
