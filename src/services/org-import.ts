@@ -16,7 +16,7 @@ import { isUniqueViolation } from '../store/pg-errors.js';
 import { writeAudit } from './audit-log.js';
 import type { AppContext, StaffActor } from './context.js';
 import { lockOrgTree } from './org-admin.js';
-import { ALLOWED_PARENT, UNIT_KINDS, type UnitKind } from './org-units.js';
+import { ALLOWED_PARENT, UNIT_KINDS, placeUnder, type UnitKind } from './org-units.js';
 
 /** 20,000 rows: a whole city's grids and micro-grids in one file. */
 export const MAX_IMPORT_ROWS = 20_000;
@@ -133,7 +133,7 @@ export async function importOrgTree(ctx: AppContext, actor: StaffActor | null, r
       const id = crypto.randomUUID();
       const kind = r.kind!;
       const level = kind === 'department' ? r.level ?? (parent?.kind === 'city' ? 'city' : parent?.level ?? 'district') : null;
-      const row = { id, parentId: parent?.id ?? null, kind, level, name: r.name, code: r.code, path: `${parent?.path ?? '/'}${id}/`, depth: (parent?.depth ?? -1) + 1, region, active: true, lat: r.lat, lng: r.lng };
+      const row = { id, parentId: parent?.id ?? null, kind, level, name: r.name, code: r.code, ...placeUnder(parent, id), region, active: true, lat: r.lat, lng: r.lng };
       values.push(row);
       created.set(r.code, row);
       byKind[kind] = (byKind[kind] ?? 0) + 1;

@@ -25,6 +25,11 @@ export const ALLOWED_PARENT: Record<UnitKind, readonly (UnitKind | null)[]> = {
   department: ['city', 'district', 'department'],
 };
 
+/** Given a parent (or none, for a root) and a new unit's id, returns the unit's path and depth. */
+export function placeUnder(parent: { path: string; depth: number } | null | undefined, id: string): { path: string; depth: number } {
+  return { path: `${parent?.path ?? '/'}${id}/`, depth: (parent?.depth ?? -1) + 1 };
+}
+
 export interface NewUnit {
   id?: string;
   parentId: string | null;
@@ -52,8 +57,7 @@ export async function createUnit(q: Queryable, region: string, u: NewUnit, paren
     level,
     name: u.name,
     code: u.code,
-    path: `${p?.path ?? '/'}${id}/`,
-    depth: (p?.depth ?? -1) + 1,
+    ...placeUnder(p, id),
     region,
     active: true,
     lat: u.lat ?? null,

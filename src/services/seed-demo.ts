@@ -14,7 +14,7 @@ import { orgUnits } from '../store/schema.js';
 import type { Tx } from '../store/database.js';
 import type { AppContext, ServiceActor, StaffActor } from './context.js';
 import { actorForUser, hashPassword } from './auth.js';
-import { createUser } from './org-units.js';
+import { createUser, placeUnder } from './org-units.js';
 import { PUBLIC_INTAKE_UNIT, writeSetting } from './settings.js';
 import { readCategoryFile, seedCategories } from './seed-categories.js';
 import { registerCase } from './register-case.js';
@@ -89,7 +89,7 @@ async function insertOrg(ctx: AppContext, org: DemoOrg): Promise<{ unitIds: Map<
     ids.set(u.key, id);
     const parent = u.parentKey ? paths.get(u.parentKey) : null;
     if (u.parentKey && !parent) throw new Error(`demo org: parent ${u.parentKey} listed after ${u.key}`);
-    const p = { path: `${parent?.path ?? '/'}${id}/`, depth: (parent?.depth ?? -1) + 1 };
+    const p = placeUnder(parent, id);
     paths.set(u.key, p);
     return {
       id,
