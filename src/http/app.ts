@@ -10,7 +10,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../services/context.js';
-import { installErrorHandler } from './error-handler.js';
+import { AppError } from '../domain/errors.js';
+import { frameworkErrorHandler, installErrorHandler } from './error-handler.js';
 import { authPlugin } from './auth-plugin.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
@@ -33,11 +34,15 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     trustProxy: false,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
 
+  // The API speaks JSON (and multipart for uploads): Fastify's built-in text/plain parser would let a
+  // text body reach a JSON schema as a string; without it such a request is 415.
+  app.removeContentTypeParser('text/plain');
   // Deeply nested JSON is refused before it reaches a schema: nothing legitimate nests past 20.
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: ctx.config.BODY_LIMIT_BYTES }, (_req, body, done) => {
     const s = body as string;
@@ -80,6 +85,11 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { ctx });
+  // A route that declares a JSON body does not take a form upload (the multipart parser is global for
+  // the upload routes): 415, not a confusing "expected object, received null". Runs after auth.
+  app.addHook('preValidation', async (req) => {
+    if (req.routeOptions.schema?.body && req.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { expected: 'application/json' });
+  });
 
   await app.register(metaRoutes, { ctx });
   await app.register(authRoutes, { ctx });

@@ -12,6 +12,14 @@ import { authenticate } from '../services/auth.js';
 
 export const SESSION_COOKIE = 'xf_session';
 
+/**
+ * Roles that do case work (transitions.ts CASE_STAFF). The admin manages the org tree, users,
+ * categories and rules and never cases (DOMAIN.md §1): case routes refuse his role outright — the
+ * same 403 whatever the case id, so it tells nothing about which cases exist — even though his
+ * scope would cover them and reading would unmask nothing by itself.
+ */
+export const CASE_WORK_ROLES: readonly StaffRole[] = ['registrar', 'dispatcher', 'handler', 'unit_head', 'supervisor', 'leader'];
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: 'staff';

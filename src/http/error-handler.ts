@@ -43,6 +43,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   DEADLINE_EXTENSION_TOO_LONG: 400,
   UNIT_INVALID_PARENT: 409,
   UNIT_HAS_ACTIVE_CHILDREN: 409,
+  UNIT_HAS_OPEN_CASES: 409,
   USER_EXISTS: 409,
   ACCUSATION_CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 422,
@@ -79,6 +80,32 @@ export function installErrorHandler(app: FastifyInstance): void {
     const { status, body } = errorResponse('NOT_FOUND');
     reply.status(status).send(body);
   });
+}
+
+/**
+ * Errors Fastify raises before any route runs (a malformed percent-escape, an over-long path
+ * parameter): answered in the same `{code, message}` shape instead of Fastify's own body.
+ */
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } =
+    err.code === 'FST_ERR_BAD_URL'
+      ? errorResponse('VALIDATION_FAILED', { in: 'url' })
+      : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? errorResponse('NOT_FOUND')
+        : { status: 500, body: { ...errorResponse('INTERNAL').body, requestId: req.id } };
+  if (status >= 500) req.log.error({ err, requestId: req.id }, 'framework error');
+  reply.status(status).send(body);
+}
+
+/** Given an error, returns the SQLSTATE it (or a cause drizzle wrapped it in) carries. */
+function sqlStateOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function mapError(err: FastifyError, req: FastifyRequest): { status: number; body: ErrorBody } {
@@ -118,6 +145,13 @@ function mapError(err: FastifyError, req: FastifyRequest): { status: number; bod
   if (err.statusCode === 429) return errorResponse('RATE_LIMITED');
   if (err instanceof SyntaxError && err.statusCode === 400) return errorResponse('BAD_JSON');
   if (isDbUnavailable(err) || err instanceof DataDirLockedError) return errorResponse('DB_UNAVAILABLE');
+  // SQLSTATE class 22 (data exception: invalid text for a uuid, a NUL byte, a bad escape in jsonb …)
+  // means input the edge should have refused got through; it is still the client's bad input, not a
+  // server fault. Logged loudly so the missing check gets added where it belongs.
+  if (sqlStateOf(err)?.startsWith('22')) {
+    req.log.warn({ err, requestId: req.id }, 'data exception reached the database');
+    return errorResponse('VALIDATION_FAILED', { reason: 'invalid_data' });
+  }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
     if (err.statusCode === 413) return errorResponse('PAYLOAD_TOO_LARGE');
     if (err.statusCode === 415) return errorResponse('UNSUPPORTED_MEDIA_TYPE');

@@ -7,14 +7,23 @@ import { CHANNELS, NATURES, TYPES_12345, URGENCIES } from '../domain/case-fields
 import { LEGAL_CHANNELS, REPLY_OPINIONS } from '../domain/lifecycle/types.js';
 
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-/** Given length bounds, returns a trimmed text schema that refuses control characters. */
+/**
+ * A UTF-16 surrogate without its partner (JSON can carry one as an escaped `\ud800`): it has no
+ * UTF-8 form, so the driver would silently store U+FFFD in a text column, and jsonb refuses it
+ * outright (a 500). In `u` mode a class of surrogates matches only unpaired ones.
+ */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/** Given a string, returns whether it is free of control characters and unpaired surrogates. */
+export const isCleanText = (s: string) => !CONTROL.test(s) && !LONE_SURROGATE.test(s);
+/** Given length bounds, returns a trimmed text schema that refuses control characters and broken UTF-16. */
 export const text = (min: number, max: number) =>
   z
     .string()
     .trim()
     .min(min)
     .max(max)
-    .refine((s) => !CONTROL.test(s), { message: '含有不允许的控制字符' });
+    .refine((s) => !CONTROL.test(s), { message: '含有不允许的控制字符' })
+    .refine((s) => !LONE_SURROGATE.test(s), { message: '含有无法识别的字符' });
 
 export const uuid = z.string().uuid();
 

@@ -30,6 +30,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   UNIT_NOT_FOUND: '未找到该单位',
   UNIT_INVALID_PARENT: '上级单位不合法',
   UNIT_HAS_ACTIVE_CHILDREN: '该单位仍有在用的下级单位或人员',
+  UNIT_HAS_OPEN_CASES: '该单位仍是在办信访件的主办单位，请先改派后再停用',
   USER_NOT_FOUND: '未找到该用户',
   USER_EXISTS: '用户名已存在',
   CATEGORY_NOT_FOUND: '未找到该分类',

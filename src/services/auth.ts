@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { AppError } from '../domain/errors.js';
 import type { StaffRole } from '../domain/lifecycle/types.js';
 import { sessions, users } from '../store/schema.js';
@@ -25,21 +25,33 @@ const tokenHash = (token: string) => crypto.createHash('sha256').update(token).d
 /** Given credentials, returns a new session token and the actor; AUTH_FAILED for any mismatch. */
 export async function login(ctx: AppContext, username: string, password: string): Promise<{ token: string; expiresAt: Date; actor: StaffActor }> {
   const now = ctx.now();
-  const user = await findUserByUsername(ctx.db, username);
+  // A NUL byte or an unpaired surrogate cannot be sent to PostgreSQL as text (a 500): no such user.
+  const user = /[\u0000-\u001f\u007f]|[\uD800-\uDFFF]/u.test(username) ? null : await findUserByUsername(ctx.db, username);
   if (!user || !user.active) {
     dummyHash ??= hash('not-a-password');
     await verify(await dummyHash, password).catch(() => false);
     throw new AppError('AUTH_FAILED');
   }
-  if (user.lockedUntil && user.lockedUntil > now) throw new AppError('AUTH_FAILED', { locked: true });
   const ok = await verify(user.passwordHash, password).catch(() => false);
+  if (user.lockedUntil && user.lockedUntil > now) {
+    // Locked: the same answer (and the same work) as a wrong password or an unknown user, so the
+    // lock does not confirm that the username exists. The attempt is recorded, not counted.
+    await writeAudit(ctx, { actorId: user.id, action: 'auth.login_refused_locked', targetType: 'user', targetId: user.id, data: { lockedUntil: user.lockedUntil.toISOString() } });
+    throw new AppError('AUTH_FAILED');
+  }
   if (!ok) {
-    const failed = user.failedLogins + 1;
-    await ctx.db
+    // One statement, so concurrent wrong guesses are all counted (a read-then-write lost them).
+    const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
+    const [row] = await ctx.db
       .update(users)
-      .set({ failedLogins: failed >= MAX_FAILED_LOGINS ? 0 : failed, lockedUntil: failed >= MAX_FAILED_LOGINS ? new Date(now.getTime() + LOCK_MINUTES * 60_000) : user.lockedUntil })
-      .where(eq(users.id, user.id));
-    await writeAudit(ctx, { actorId: user.id, action: 'auth.login_failed', targetType: 'user', targetId: user.id, data: { failed } });
+      .set({
+        failedLogins: sql`case when ${users.failedLogins} + 1 >= ${MAX_FAILED_LOGINS} then 0 else ${users.failedLogins} + 1 end`,
+        lockedUntil: sql`case when ${users.failedLogins} + 1 >= ${MAX_FAILED_LOGINS} then ${lockUntil} else ${users.lockedUntil} end`,
+      })
+      .where(eq(users.id, user.id))
+      .returning({ failedLogins: users.failedLogins, lockedUntil: users.lockedUntil });
+    const locked = !!row?.lockedUntil && row.lockedUntil > now;
+    await writeAudit(ctx, { actorId: user.id, action: 'auth.login_failed', targetType: 'user', targetId: user.id, data: { failed: locked ? MAX_FAILED_LOGINS : row?.failedLogins ?? null, locked } });
     throw new AppError('AUTH_FAILED');
   }
   const token = crypto.randomBytes(32).toString('base64url');

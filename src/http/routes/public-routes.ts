@@ -45,7 +45,11 @@ export const publicRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         location: b.location ?? null,
       },
       { idempotencyKey: req.headers['idempotency-key'] ?? null },
-    );
+    ).catch((err: unknown) => {
+      // The service names the n-th petitioner `petitioners.n`; this form has one field, `petitioner`.
+      if (err instanceof AppError && err.details.path === 'petitioners.0') throw new AppError(err.code, { ...err.details, path: 'petitioner' });
+      throw err;
+    });
     reply.status(created.replayed ? 200 : 201);
     return { number: created.number, queryCode: created.queryCode };
   });
