@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { CHANNELS, NATURES, TYPES_12345, URGENCIES } from '../domain/case-fields.js';
 import { LEGAL_CHANNELS, REPLY_OPINIONS } from '../domain/lifecycle/types.js';
 
+// Field-level messages in details.fields speak Chinese too (zod's own zh-CN locale).
+z.config(z.locales.zhCN());
+
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 /**
  * A UTF-16 surrogate without its partner (JSON can carry one as an escaped `\ud800`): it has no

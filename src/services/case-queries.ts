@@ -18,6 +18,8 @@ import { hashQueryCode } from './register-case.js';
 import { pausableClocksOf } from './case-clocks.js';
 import type { Urgency } from '../domain/case-fields.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const QUEUES = ['to_sign', 'handling', 'due_soon', 'overdue', 'awaiting_visit', 'leader_owned', 'to_accept', 'all'] as const;
 export type Queue = (typeof QUEUES)[number];
 
@@ -127,7 +129,7 @@ export function dueStatus(r: Pick<CaseRow, 'nextDueAt' | 'state'>, now: Date): '
 }
 
 async function loadVisibleCase(ctx: AppContext, actor: StaffActor, caseId: string): Promise<CaseRow> {
-  if (!/^[0-9a-f-]{36}$/i.test(caseId)) throw new AppError('CASE_NOT_FOUND');
+  if (!UUID.test(caseId)) throw new AppError('CASE_NOT_FOUND');
   const [row] = await ctx.db
     .select()
     .from(cases)

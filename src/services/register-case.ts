@@ -18,7 +18,7 @@ import type { Tx } from '../store/database.js';
 import { caseCounters, casePetitioners, cases, categories, idempotencyKeys } from '../store/schema.js';
 import { appendCaseEvents } from '../store/case-events.js';
 import { OPEN_STATES } from '../domain/lifecycle/transitions.js';
-import { findUnitsById } from '../store/org-repository.js';
+import { findActiveUser, findUnitsById } from '../store/org-repository.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import type { AppContext, StaffActor } from './context.js';
 import { recomputeClocks } from './case-clocks.js';
@@ -300,13 +300,18 @@ async function resolveUnits(ctx: AppContext, tx: Tx, actor: StaffActor | null, i
     accusedPaths.push(u.path);
   }
   // The owner is where the case arose (a grid) or where it was received (the staff member's unit).
-  let owner = grid;
-  if (!owner && actor) owner = (await findUnitsById(tx, [actor.unitId])).get(actor.unitId) ?? null;
+  // Accusations always go to the petition office (Art. 30): the grid they arose in may be the accused.
+  let owner = input.nature === 'accusation' ? null : grid;
+  if (!owner && actor && input.nature !== 'accusation') owner = (await findUnitsById(tx, [actor.unitId])).get(actor.unitId) ?? null;
   if (!owner) owner = await resolvePublicIntakeUnit(tx);
   if (accusedPaths.some((p) => owner!.path.startsWith(p))) {
     // Never let an accusation land in the accused unit's own subtree: take it to the intake office.
     owner = await resolvePublicIntakeUnit(tx);
     if (accusedPaths.some((p) => owner!.path.startsWith(p))) throw new AppError('ACCUSATION_CONFLICT');
+  }
+  if (input.ownerLeaderId) {
+    const leader = await findActiveUser(tx, input.ownerLeaderId);
+    if (!leader || !leader.roles.includes('leader')) throw new AppError('USER_NOT_FOUND', { path: 'ownerLeaderId' });
   }
   const receivedAboveDistrict = owner.kind === 'city' || (owner.kind === 'department' && owner.level === 'city');
   return { owner, grid, accusedPaths, receivedAboveDistrict };
@@ -326,7 +331,7 @@ async function nextCaseNumber(tx: Tx, region: string, year: number): Promise<str
     .values({ region, year, last: 1 })
     .onConflictDoUpdate({ target: [caseCounters.region, caseCounters.year], set: { last: sql`${caseCounters.last} + 1` } })
     .returning({ last: caseCounters.last });
-  return `${region}-${year}-${String(row!.last).padStart(6, '0')}`;
+  return `${region}-${String(year).padStart(4, '0')}-${String(row!.last).padStart(6, '0')}`;
 }
 
 /**
