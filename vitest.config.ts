@@ -5,6 +5,7 @@ process.env.TZ = 'UTC'; // no hidden zone: China dates are computed explicitly (
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -12,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { AppContext } from '../services/context.js';
 import { AppError } from '../domain/errors.js';
 import { frameworkErrorHandler, installErrorHandler } from './error-handler.js';
+import { isClientRoute, registerWebApp, sendIndex } from './web-app.js';
 import { authPlugin } from './auth-plugin.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
@@ -24,6 +25,8 @@ export interface BuildAppOptions {
   /** disable per-client rate limits (load tests and benchmarks measure the app, not the limiter) */
   rateLimit?: boolean;
   logger?: boolean;
+  /** serve the built web app (web/dist) when present; default true */
+  web?: boolean;
 }
 
 /** Given a context, returns a ready (not listening) Fastify app with every route. */
@@ -38,7 +41,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app);
+  let webServed = false;
+  installErrorHandler(app, (req, reply) => (webServed && isClientRoute(req) ? sendIndex(reply) : undefined));
 
   // The API speaks JSON (and multipart for uploads): Fastify's built-in text/plain parser would let a
   // text body reach a JSON schema as a string; without it such a request is 415.
@@ -98,7 +102,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(attachmentRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
 
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
+  webServed = opts.web === false ? false : await registerWebApp(app);
+  if (!webServed) app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   return app as unknown as FastifyInstance;
 }
 

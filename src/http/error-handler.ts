@@ -66,8 +66,11 @@ export function errorResponse(code: ErrorCode, details?: Record<string, unknown>
   return { status: STATUS[code] ?? 400, body };
 }
 
-/** Given a Fastify instance, installs the error and not-found handlers. */
-export function installErrorHandler(app: FastifyInstance): void {
+/**
+ * Given a Fastify instance, installs the error and not-found handlers; `spa` answers unmatched
+ * client routes of the web app instead of a 404.
+ */
+export function installErrorHandler(app: FastifyInstance, spa?: (req: FastifyRequest, reply: FastifyReply) => unknown): void {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = mapError(err, req);
     if (status >= 500 && status !== 503) req.log.error({ err, requestId: req.id }, 'unhandled error');
@@ -77,6 +80,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
+    const handled = spa?.(req, reply);
+    if (handled) return handled;
     const { status, body } = errorResponse('NOT_FOUND');
     reply.status(status).send(body);
   });

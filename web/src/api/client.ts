@@ -1,0 +1,72 @@
+/**
+ * The one place the web app talks to the server: JSON in and out, the session cookie sent by the
+ * browser, and errors turned into ApiError with the server's stable code and zh-CN message.
+ */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+
+  /** Given the error, returns the field messages the server named (for form fields). */
+  get fields(): FieldError[] {
+    const f = this.details.fields;
+    if (Array.isArray(f)) return f as FieldError[];
+    if (typeof this.details.path === 'string') return [{ path: this.details.path, message: this.message }];
+    return [];
+  }
+}
+
+async function request<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: { ...headers } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    throw new ApiError(0, 'NETWORK', '网络连接失败，请检查网络后重试');
+  }
+  const text = await res.text();
+  const data = text ? safeJson(text) : null;
+  if (!res.ok) {
+    const e = (data ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
+    throw new ApiError(res.status, e.code ?? 'HTTP_' + res.status, e.message ?? '请求失败', e.details ?? {});
+  }
+  return data as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+export const api = {
+  get: <T>(url: string) => request<T>('GET', url),
+  post: <T>(url: string, body?: unknown, headers?: Record<string, string>) => request<T>('POST', url, body ?? {}, headers),
+  patch: <T>(url: string, body?: unknown) => request<T>('PATCH', url, body ?? {}),
+  upload: <T>(url: string, form: FormData) => request<T>('POST', url, form),
+};
+
+/** Given query parameters, returns a query string without empty values. */
+export function qs(params: Record<string, string | number | undefined | null>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,10 @@
+/**
+ * Every string the web app shows, in zh-CN, in one module (parts kept per area so they can be
+ * edited side by side; another locale mirrors this shape).
+ */
+import { common } from './zh-CN/common';
+import { citizen } from './zh-CN/citizen';
+import { staff } from './zh-CN/staff';
+import { admin } from './zh-CN/admin';
+
+export const t = { common, citizen, staff, admin };
