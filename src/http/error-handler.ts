@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import { errorMessages } from '../i18n/zh-CN.js';
-import { isDbUnavailable } from '../store/pg-errors.js';
+import { isDbUnavailable, sqlState } from '../store/pg-errors.js';
 import { DataDirLockedError } from '../store/data-dir-lock.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -102,16 +102,6 @@ export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, re
   reply.status(status).send(body);
 }
 
-/** Given an error, returns the SQLSTATE it (or a cause drizzle wrapped it in) carries. */
-function sqlStateOf(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 function mapError(err: FastifyError, req: FastifyRequest): { status: number; body: ErrorBody } {
   if (err instanceof AppError) {
@@ -153,7 +143,7 @@ function mapError(err: FastifyError, req: FastifyRequest): { status: number; bod
   // SQLSTATE class 22 (data exception: invalid text for a uuid, a NUL byte, a bad escape in jsonb …)
   // means input the edge should have refused got through; it is still the client's bad input, not a
   // server fault. Logged loudly so the missing check gets added where it belongs.
-  if (sqlStateOf(err)?.startsWith('22')) {
+  if (sqlState(err)?.startsWith('22')) {
     req.log.warn({ err, requestId: req.id }, 'data exception reached the database');
     return errorResponse('VALIDATION_FAILED', { reason: 'invalid_data' });
   }

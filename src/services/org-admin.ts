@@ -19,7 +19,7 @@ import { isUniqueViolation } from '../store/pg-errors.js';
 import { writeAudit } from './audit-log.js';
 import { hashPassword, revokeSessionsOf } from './auth.js';
 import type { AppContext, StaffActor } from './context.js';
-import { ALLOWED_PARENT, createUnit, createUser, type UnitKind } from './org-units.js';
+import { ALLOWED_PARENT, createUnit, createUser, type NewUnit, type UnitKind } from './org-units.js';
 
 const ORG_LOCK = 71_020_002;
 
@@ -163,15 +163,7 @@ export async function searchPublicGrids(ctx: AppContext, q: string | undefined, 
   };
 }
 
-export interface AdminNewUnit {
-  parentId: string;
-  kind: UnitKind;
-  level?: 'city' | 'district' | null;
-  name: string;
-  code: string;
-  lat?: number | null;
-  lng?: number | null;
-}
+export type AdminNewUnit = Omit<NewUnit, 'id' | 'parentId'> & { parentId: string };
 
 /** Given an admin and a new unit under a parent in his scope, returns the stored unit (ladder enforced). */
 export async function createUnitAsAdmin(ctx: AppContext, actor: StaffActor, input: AdminNewUnit) {

@@ -1,7 +1,8 @@
 /**
  * Recognising PostgreSQL errors by SQLSTATE, the same on pg and PGlite.
  */
-function sqlState(err: unknown): string | undefined {
+/** Given an error, returns the SQLSTATE it (or a cause drizzle wrapped it in) carries. */
+export function sqlState(err: unknown): string | undefined {
   let e: unknown = err;
   // drizzle wraps driver errors; the SQLSTATE sits on the cause
   for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
