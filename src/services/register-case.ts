@@ -107,7 +107,6 @@ export async function registerCase(
     const units = await resolveUnits(ctx, tx, actor, input);
     const category = input.categoryCode ? await findCategory(tx, input.categoryCode) : null;
     const receivedAt = input.receivedAt ?? now;
-    const number = await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4)));
     const earlier = await hasEarlierCaseOfSamePerson(tx, region, prepared, category?.code ?? null);
     const flags = deriveFlags({
       petitionerCount: prepared.length,
@@ -136,6 +135,9 @@ export async function registerCase(
     };
     const { snapshot, nextDue } = recomputeClocks(ctx, ruleSetId, urgency, base, now);
     const address = input.location?.address?.trim() || null;
+    // The number last, just before the writes: its counter row is locked until commit and
+    // serialises concurrent intakes, so nothing slow may sit after it.
+    const number = await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4)));
 
     await tx.insert(cases).values({
       region,
