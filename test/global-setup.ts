@@ -20,5 +20,12 @@ export default async function setup() {
   const index = path.join(web, 'dist', 'index.html');
   const sources = Math.max(newest(path.join(web, 'src')), fs.statSync(path.join(web, 'index.html')).mtimeMs);
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
-  await build({ configFile: path.join(web, 'vite.config.ts'), logLevel: 'warn' });
+  // vitest sets NODE_ENV=test, which would give a development bundle; test what production serves.
+  const before = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: path.join(web, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
+  } finally {
+    process.env.NODE_ENV = before;
+  }
 }

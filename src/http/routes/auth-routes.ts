@@ -14,7 +14,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     schema: { tags: ['auth'], summary: '登录', body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }) },
   }, async (req, reply) => {
     const { token, expiresAt, actor } = await login(ctx, req.body.username, req.body.password);
-    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/', expires: expiresAt, secure: req.protocol === 'https' });
+    // maxAge, not an absolute date: the browser's clock may differ from the server's.
+    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: Math.max(1, Math.round((expiresAt.getTime() - ctx.now().getTime()) / 1000)), secure: req.protocol === 'https' });
     return { token, expiresAt: expiresAt.toISOString(), user: presentActor(actor) };
   });
 

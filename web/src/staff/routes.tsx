@@ -1,3 +1,27 @@
+/**
+ * The staff workbench (工作台): login, queues, the case page, intake and the printable notice.
+ * Everything but the login and the notice sits in the layout that loads the session.
+ */
 import type { RouteObject } from 'react-router';
+import { StaffLayout } from './StaffLayout';
+import { LoginPage } from './LoginPage';
+import { QueuesPage } from './QueuesPage';
+import { CasePage } from './case/CasePage';
+import { IntakePage } from './IntakePage';
+import { NoticePage } from './NoticePage';
+import { NotFound } from '../common/NotFound';
 
-export const staffRoutes: RouteObject[] = [];
+export const staffRoutes: RouteObject[] = [
+  { path: '/staff/login', element: <LoginPage /> },
+  { path: '/staff/notice', element: <NoticePage /> },
+  {
+    path: '/staff',
+    element: <StaffLayout />,
+    children: [
+      { index: true, element: <QueuesPage /> },
+      { path: 'cases/:id', element: <CasePage /> },
+      { path: 'intake', element: <IntakePage /> },
+      { path: '*', element: <NotFound /> },
+    ],
+  },
+];
