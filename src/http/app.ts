@@ -20,6 +20,7 @@ import { authRoutes } from './routes/auth-routes.js';
 import { metaRoutes } from './routes/meta-routes.js';
 import { attachmentRoutes } from './routes/attachment-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
+import { posterRoutes } from './routes/poster-routes.js';
 
 export interface BuildAppOptions {
   /** disable per-client rate limits (load tests and benchmarks measure the app, not the limiter) */
@@ -101,6 +102,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(caseRoutes, { ctx });
   await app.register(attachmentRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
+  await app.register(posterRoutes, { ctx });
 
   webServed = opts.web === false ? false : await registerWebApp(app);
   if (!webServed) app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));

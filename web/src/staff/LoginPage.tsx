@@ -10,7 +10,7 @@ import { clearReferenceCache } from './reference';
 const s = t.staff.login;
 
 /** Given the ?next parameter, returns a safe place inside the workbench to go after login. */
-const safeNext = (next: string | null) => (next && next.startsWith('/staff') && !next.startsWith('/staff/login') ? next : '/staff');
+const safeNext = (next: string | null) => (next && /^\/(staff|admin)(\/|$)/.test(next) && !next.startsWith('/staff/login') ? next : '/staff');
 
 export function LoginPage() {
   const [form] = Form.useForm<{ username: string; password: string }>();
