@@ -69,9 +69,7 @@ describe('admin area [pglite]', () => {
     await page.getByLabel('用户名').fill(org.usernames.admin!);
     await page.getByLabel('密码').fill(PASSWORD);
     await page.getByRole('button', { name: /登\s*录/ }).click();
-    await atUrl(page, /^\/staff(?!\/login)/);
-
-    await page.goto('/admin');
+    // back where he was going: the admin area
     await atUrl(page, /^\/admin\/org$/);
     await see(page.getByRole('menuitem', { name: /组织机构/ }));
     await see(page.locator('.ant-tree').getByText('南苑街道', { exact: true }));
