@@ -1,3 +1,17 @@
-import type { RouteObject } from 'react-router';
+import { Navigate, type RouteObject } from 'react-router';
+import { CitizenLayout } from './CitizenLayout';
+import { SubmitPage } from './submit/SubmitPage';
+import { TrackPage } from './track/TrackPage';
 
-export const citizenRoutes: RouteObject[] = [];
+/** The citizen's phone portal: /m/submit (also the grid QR poster's address, ?grid=…) and /m/track. */
+export const citizenRoutes: RouteObject[] = [
+  {
+    path: '/m',
+    element: <CitizenLayout />,
+    children: [
+      { index: true, element: <Navigate to="/m/submit" replace /> },
+      { path: 'submit', element: <SubmitPage /> },
+      { path: 'track', element: <TrackPage /> },
+    ],
+  },
+];

@@ -1,0 +1,105 @@
+import { Card, Descriptions, Tag, Timeline, Typography } from 'antd';
+import { t } from '../../i18n/zh-CN';
+import type { PublicCaseView } from '../citizen-api';
+import { formatDay, formatDayTime } from '../format-date';
+
+const m = t.citizen.track;
+
+const STATE_COLORS: Record<string, string> = {
+  replied: 'blue',
+  visited: 'green',
+  closed: 'green',
+  answered_on_spot: 'green',
+  final: 'default',
+  withdrawn: 'default',
+  merged: 'default',
+  refused: 'orange',
+};
+
+/** The case as the petitioner may see it: state in plain words, the current deadline, the reply, the steps so far. */
+export function CaseStatus({ view }: { view: PublicCaseView }) {
+  const stateName = t.common.states[view.state] ?? view.state;
+  return (
+    <>
+      <Card className="citizen-section" size="small" title={view.title} role="region" aria-label={m.stateLabel}>
+        <Typography.Text type="secondary" style={{ display: 'block', marginBottom: 8 }}>
+          {view.number}
+        </Typography.Text>
+        <div className="citizen-state" data-testid="case-state">
+          <Typography.Text type="secondary">{m.stateLabel}</Typography.Text>
+          <Tag color={STATE_COLORS[view.state] ?? 'processing'}>{stateName}</Tag>
+        </div>
+        <Typography.Paragraph style={{ margin: '8px 0 12px' }}>{m.explain[view.state]}</Typography.Paragraph>
+        <Descriptions
+          column={1}
+          size="small"
+          items={[
+            { key: 'received', label: m.receivedAt, children: formatDayTime(view.receivedAt) },
+            ...(view.dueAt
+              ? [
+                  {
+                    key: 'due',
+                    label: m.dueAt,
+                    children: (
+                      <span>
+                        {formatDay(view.dueAt)}
+                        {view.dueStatus === 'due_soon' && (
+                          <Tag color="warning" style={{ marginInlineStart: 8 }}>
+                            {m.dueSoon}
+                          </Tag>
+                        )}
+                        {view.dueStatus === 'overdue' && (
+                          <Tag color="error" style={{ marginInlineStart: 8 }}>
+                            {m.overdue}
+                          </Tag>
+                        )}
+                      </span>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
+      </Card>
+
+      {view.reply && (
+        <Card className="citizen-section" size="small" title={m.reply} data-testid="case-reply">
+          <Descriptions
+            column={1}
+            size="small"
+            items={[
+              ...(view.reply.opinion ? [{ key: 'opinion', label: m.replyOpinion, children: <Tag color="blue">{t.common.opinions[view.reply.opinion] ?? view.reply.opinion}</Tag> }] : []),
+              ...(view.reply.at ? [{ key: 'at', label: m.repliedAt, children: formatDayTime(view.reply.at) }] : []),
+            ]}
+          />
+          <Typography.Paragraph className="citizen-reply" style={{ marginTop: 8, marginBottom: 0 }}>
+            {view.reply.text}
+          </Typography.Paragraph>
+        </Card>
+      )}
+    </>
+  );
+}
+
+/** The plain-language steps of the case, newest first. */
+export function CaseTimeline({ view }: { view: PublicCaseView }) {
+  const steps = [...view.timeline].reverse();
+  return (
+    <Card className="citizen-section" size="small" title={m.timeline}>
+      <Timeline
+        items={steps.map((s, i) => ({
+          key: `${s.at}-${i}`,
+          color: i === 0 ? 'red' : 'gray',
+          content: (
+            <>
+              <div>{s.text}</div>
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {formatDayTime(s.at)}
+              </Typography.Text>
+            </>
+          ),
+        }))}
+      />
+    </Card>
+  );
+}
