@@ -47,6 +47,9 @@ function withCheckDigit(first17: string): string {
   return first17 + '10X98765432'[sum % 11];
 }
 
+// antd spaces out two-character button labels (提 交)
+const SUBMIT = /^提\s?交$/;
+const QUERY = /^查\s?询$/;
 const WAIT = { timeout: 10_000, interval: 100 };
 /** Given a locator, waits until it shows (the first match). */
 const see = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: WAIT.timeout });
@@ -134,8 +137,8 @@ describe('citizen portal on a phone [pglite]', { timeout: 120_000 }, () => {
     await seeText(page.getByTestId('qr-grid-name'), /^梅园社区第1网格$/);
     await page.getByText('投诉', { exact: true }).click();
     await field(page, '问题分类').click();
-    await page.getByRole('menuitemcheckbox', { name: '城乡建设' }).or(page.locator('.ant-cascader-menu-item', { hasText: '城乡建设' })).first().click();
-    await page.locator('.ant-cascader-menu-item', { hasText: '市容市貌' }).first().click();
+    await page.getByRole('menuitemcheckbox', { name: '城乡建设' }).click();
+    await page.getByRole('menuitemcheckbox', { name: '市容市貌' }).click();
     await page.keyboard.press('Escape');
     await field(page, '标题').fill('小区门口占道经营严重');
     await field(page, '具体内容').fill('梅园社区南门每天傍晚有流动摊贩占道经营，堵塞消防通道，请城管处理。');
@@ -147,7 +150,7 @@ describe('citizen portal on a phone [pglite]', { timeout: 120_000 }, () => {
     await field(page, '身份证号').fill('11010519491231002X');
     await shot(page, 'citizen-submit-qr');
 
-    await page.getByRole('button', { name: '提 交' }).or(page.getByRole('button', { name: '提交' })).first().click();
+    await page.getByRole('button', { name: SUBMIT }).click();
     await see(page.getByText('提交成功'));
     const number = (await page.getByTestId('receipt-number').textContent())!.trim();
     const code = (await page.getByTestId('receipt-code').textContent())!.trim();
@@ -166,7 +169,7 @@ describe('citizen portal on a phone [pglite]', { timeout: 120_000 }, () => {
     expect(attachments[0].mime).toBe('image/png');
 
     // the receipt's link opens tracking already filled in
-    await page.getByRole('link', { name: '查询办理进度' }).or(page.getByRole('button', { name: '查询办理进度' })).first().click();
+    await page.getByRole('link', { name: '查询办理进度' }).click();
     await seeText(page.getByTestId('case-state'), '已登记');
     expect(errors).toEqual([]);
     await context.close();
@@ -187,7 +190,7 @@ describe('citizen portal on a phone [pglite]', { timeout: 120_000 }, () => {
     await page.goto('/m/track');
     await field(page, '件号').fill(number);
     await field(page, '查询码').fill(queryCode.toLowerCase());
-    await page.getByRole('button', { name: '查 询' }).or(page.getByRole('button', { name: '查询' })).first().click();
+    await page.getByRole('button', { name: QUERY }).click();
 
     await seeText(page.getByTestId('case-state'), '已答复');
     await seeText(page.getByTestId('case-reply'), '已安排物业更换楼道声控灯');
@@ -220,7 +223,7 @@ describe('citizen portal on a phone [pglite]', { timeout: 120_000 }, () => {
     await field(page, '姓名').fill('赵敏');
     await field(page, '联系电话').fill('12345678');
     await field(page, '身份证号').fill('110105194912310021'); // check digit wrong
-    const submit = page.getByRole('button', { name: '提 交' }).or(page.getByRole('button', { name: '提交' })).first();
+    const submit = page.getByRole('button', { name: SUBMIT });
     await submit.click();
 
     await seeText(item(page, '标题').locator('.ant-form-item-explain-error'), /^标题为 2 至 100 个字$/);
@@ -250,7 +253,7 @@ describe('citizen portal on a phone [pglite]', { timeout: 120_000 }, () => {
     await page.goto('/m/track');
     await field(page, '件号').fill(number);
     await field(page, '查询码').fill('ABCDEFGH');
-    await page.getByRole('button', { name: '查 询' }).or(page.getByRole('button', { name: '查询' })).first().click();
+    await page.getByRole('button', { name: QUERY }).click();
     await seeText(page.getByTestId('track-problem'), '件号或查询码不正确');
     expect(await valueOf(field(page, '件号'))).toBe(number);
     await shot(page, 'citizen-track-wrong-code');
@@ -274,7 +277,7 @@ describe('citizen portal on a phone [pglite]', { timeout: 120_000 }, () => {
     await field(page, '具体内容').fill('湖滨路公交站没有雨棚，雨天候车的老人孩子淋雨，建议增设。');
     await field(page, '姓名').fill('陈静');
     await field(page, '联系电话').fill('13700001111');
-    const submit = page.getByRole('button', { name: '提 交' }).or(page.getByRole('button', { name: '提交' })).first();
+    const submit = page.getByRole('button', { name: SUBMIT });
     await submit.click();
     await seeText(page.getByTestId('submit-problem'), '网络连接失败');
     expect(await valueOf(field(page, '标题'))).toBe('建议增设公交站台雨棚');
