@@ -3,7 +3,7 @@ import react from '@vitejs/plugin-react';
 
 // The web app is built into web/dist and served by the API server at the same address.
 export default defineConfig({
-  root: __dirname,
+  root: import.meta.dirname,
   plugins: [react()],
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1500 },
   server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
