@@ -14,12 +14,12 @@ import type { StaffRole } from '../domain/lifecycle/types.js';
 import { OPEN_STATES } from '../domain/lifecycle/transitions.js';
 import type { Queryable } from '../store/database.js';
 import { cases, orgUnits, users } from '../store/schema.js';
-import { findUnit, findUnitByCode, findUnitsById, type UnitRow, type UserRow } from '../store/org-repository.js';
+import { ancestorsOf, findUnit, findUnitByCode, findUnitsById, pathIds, type UnitRow, type UserRow } from '../store/org-repository.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import { writeAudit } from './audit-log.js';
 import { hashPassword, revokeSessionsOf } from './auth.js';
 import type { AppContext, StaffActor } from './context.js';
-import { ALLOWED_PARENT, createUnit, createUser, type NewUnit, type UnitKind } from './org-units.js';
+import { ALLOWED_PARENT, createUnit, createUser, type NewUnit, type NewUser, type UnitKind } from './org-units.js';
 
 const ORG_LOCK = 71_020_002;
 
@@ -137,16 +137,11 @@ export async function searchPublicGrids(ctx: AppContext, q: string | undefined, 
     );
   }
   const rows = await ctx.db.select().from(orgUnits).where(and(...conds)).orderBy(asc(orgUnits.code)).limit(limit);
-  const ancestorIds = rows.flatMap((r) => r.path.split('/').filter(Boolean).slice(0, -1));
+  const ancestorIds = rows.flatMap((r) => pathIds(r.path).slice(0, -1));
   const ancestors = await findUnitsById(ctx.db, ancestorIds);
   return {
     items: rows.map((r) => {
-      const above = r.path
-        .split('/')
-        .filter(Boolean)
-        .slice(0, -1)
-        .map((id) => ancestors.get(id))
-        .filter((u): u is UnitRow => !!u);
+      const above = ancestorsOf(r.path, ancestors);
       const nameOf = (kind: string) => above.find((u) => u.kind === kind)?.name ?? null;
       return {
         id: r.id,
@@ -434,14 +429,7 @@ async function activeUnitInScope(tx: Queryable, actor: StaffActor, id: string, p
   return unit;
 }
 
-export interface AdminNewUser {
-  username: string;
-  displayName: string;
-  password: string;
-  roles: StaffRole[];
-  unitId: string;
-  scopeUnitId?: string;
-}
+export type AdminNewUser = Omit<NewUser, 'passwordHash'>;
 
 /** Given an admin and a new user whose unit and scope lie in his scope, returns the stored user. */
 export async function createUserAsAdmin(ctx: AppContext, actor: StaffActor, input: AdminNewUser): Promise<PresentedUser> {

@@ -13,7 +13,7 @@ import QRCode from 'qrcode';
 import { renderAsync } from '@resvg/resvg-js';
 import { AppError } from '../domain/errors.js';
 import { orgUnits } from '../store/schema.js';
-import { findUnit, findUnitsById, type UnitRow } from '../store/org-repository.js';
+import { ancestorsOf, findUnit, findUnitsById, type UnitRow } from '../store/org-repository.js';
 import { writeAudit } from './audit-log.js';
 import type { AppContext, StaffActor } from './context.js';
 import { assertUnitInScope, subtreePattern } from './org-admin.js';
@@ -192,12 +192,7 @@ export interface PosterGrid {
 }
 
 function describeGrid(unit: UnitRow, ancestors: Map<string, UnitRow>): PosterGrid {
-  const above = unit.path
-    .split('/')
-    .filter(Boolean)
-    .slice(0, -1)
-    .map((id) => ancestors.get(id))
-    .filter((u): u is UnitRow => !!u);
+  const above = ancestorsOf(unit.path, ancestors);
   const nameOf = (kind: string) => above.find((u) => u.kind === kind)?.name ?? null;
   return {
     id: unit.id,

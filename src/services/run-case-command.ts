@@ -12,7 +12,7 @@ import { isOpen } from '../domain/lifecycle/transitions.js';
 import type { Tx } from '../store/database.js';
 import { casePetitioners, cases } from '../store/schema.js';
 import { appendCaseEvents, type NewEvent } from '../store/case-events.js';
-import { findUnitsById, type UnitRow } from '../store/org-repository.js';
+import { findUnitsById, pathIds, type UnitRow } from '../store/org-repository.js';
 import { caseInScope, isInAccusedUnit } from '../store/scope.js';
 import type { AppContext, ServiceActor, StaffActor } from './context.js';
 import { pausableClocksOf, recomputeClocks } from './case-clocks.js';
@@ -249,4 +249,4 @@ async function loadPetitionersPlain(ctx: AppContext, tx: Tx, row: CaseRow) {
 }
 
 /** Paths are '/<root id>/…/<unit id>/': the last segment is the unit itself. */
-export const unitIdOfPath = (path: string) => path.split('/').filter(Boolean).at(-1)!;
+export const unitIdOfPath = (path: string) => pathIds(path).at(-1)!;

@@ -12,6 +12,7 @@ import { planDemoCases, stepTime, type DemoCasePlan, type DemoCommand, type Demo
 import type { Command, StaffRole } from '../domain/lifecycle/types.js';
 import { orgUnits } from '../store/schema.js';
 import type { Tx } from '../store/database.js';
+import { pathIds } from '../store/org-repository.js';
 import type { AppContext, ServiceActor, StaffActor } from './context.js';
 import { actorForUser, hashPassword } from './auth.js';
 import { createUser, placeUnder } from './org-units.js';
@@ -151,7 +152,7 @@ async function insertStaff(ctx: AppContext, org: DemoOrg, unitIds: Map<string, s
 function handlerFor(staff: DemoStaffIndex, unitPaths: Map<string, string>, unitId: string, roles: StaffRole[]): StaffActor {
   const own = staff.byUnit.get(unitId)?.find((a) => a.roles.some((r) => roles.includes(r)));
   if (own) return own;
-  const ancestors = (unitPaths.get(unitId) ?? '').split('/').filter(Boolean).reverse().slice(1);
+  const ancestors = pathIds(unitPaths.get(unitId) ?? '').reverse().slice(1);
   for (const id of ancestors) {
     const head = staff.byUnit.get(id)?.find((a) => a.roles.includes('unit_head'));
     if (head) return head;

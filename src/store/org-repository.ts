@@ -41,3 +41,13 @@ export async function findUserByUsername(q: Queryable, username: string): Promis
 
 /** Given a path, returns whether `inner` lies in the subtree of `outer`. */
 export const isWithin = (innerPath: string, outerPath: string) => innerPath.startsWith(outerPath);
+
+/** Given a unit path '/<root>/…/<self>/', returns its ids from the root down to the unit itself. */
+export const pathIds = (path: string): string[] => path.split('/').filter(Boolean);
+
+/** Given a unit path and loaded units, returns the unit's ancestors (root first) that were loaded. */
+export const ancestorsOf = (path: string, units: ReadonlyMap<string, UnitRow>): UnitRow[] =>
+  pathIds(path)
+    .slice(0, -1)
+    .map((id) => units.get(id))
+    .filter((u): u is UnitRow => !!u);
