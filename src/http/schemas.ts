@@ -76,6 +76,15 @@ export const StaffCaseSchema = z.strictObject({
   receivedAt: z.iso.datetime({ offset: true }).optional(),
   returnedFromHigherLevel: z.boolean().optional(),
   acceptNow: z.boolean().optional(),
+  /** 繁简分流: an inquiry or simple matter answered at the window or on the line, in the same step. */
+  answerNow: text(1, 5000).optional(),
+}).refine((b) => !(b.acceptNow && b.answerNow), { path: ['answerNow'], message: '当场答复与立即受理只能选一项' });
+
+/** POST /api/intake/hints: what the registrar has typed so far (all optional; half-typed numbers find nothing). */
+export const IntakeHintsSchema = z.strictObject({
+  petitioners: z.array(z.strictObject({ idNumber: text(0, 64).nullish(), phone: text(0, 40).nullish() })).max(500).default([]),
+  title: text(0, 100).nullish(),
+  content: text(0, 10_000).nullish(),
 });
 
 const reason = text(1, 2000);

@@ -10,6 +10,8 @@ import { openDatabase, type Database } from '../store/database.js';
 import { loadStatute } from '../statute/load-statute.js';
 import { createCipher, generateMasterKey, parseMasterKey } from '../domain/personal-data/cipher.js';
 import type { AppContext } from './context.js';
+import { sharedSegmenter } from './segmenter.js';
+import { backfillSearchText } from './search-backfill.js';
 
 /** Given the config, returns the master key: from MASTER_KEY, else from DATA_DIR/secret.key (made on first run). */
 export function resolveMasterKey(config: Config, logger?: Logger): Buffer {
@@ -48,7 +50,9 @@ export async function buildContext(config: Config, opts: BuildContextOptions = {
   }
   const cipher = createCipher(opts.masterKey ?? resolveMasterKey(config, logger));
   fs.mkdirSync(config.uploadDir, { recursive: true });
-  return { database, db: database.db, config, statute, cipher, logger, now: opts.now ?? (() => new Date()), uploadDir: config.uploadDir };
+  const segmenter = sharedSegmenter();
+  await backfillSearchText({ db: database.db, segmenter, logger });
+  return { database, db: database.db, config, statute, cipher, logger, now: opts.now ?? (() => new Date()), segmenter, uploadDir: config.uploadDir };
 }
 
 /** Chinese search (pg_trgm, tokenised text) needs a UTF-8 LC_CTYPE; in `C` it silently finds nothing. */

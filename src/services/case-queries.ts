@@ -17,6 +17,7 @@ import { findCaseForUpdate, relationsOf, type CaseRow } from './run-case-command
 import { hashQueryCode } from './register-case.js';
 import { pausableClocksOf } from './case-clocks.js';
 import type { Urgency } from '../domain/case-fields.js';
+import { prefixTsQuery } from '../domain/text/segment.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -75,21 +76,52 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
   if (f.from) conds.push(gte(cases.receivedAt, f.from));
   if (f.to) conds.push(lte(cases.receivedAt, f.to));
   if (f.flag) conds.push(sql`${f.flag} = any(${cases.flags})`);
-  if (f.q) {
-    const like = `%${f.q.replace(/[%_\\]/g, (m) => '\\' + m)}%`;
-    conds.push(sql`(${cases.number} = ${f.q} or ${cases.title} like ${like} or ${cases.content} like ${like})`);
-  }
+  const search = f.q ? textSearch(ctx, f.q) : null;
+  if (search) conds.push(search.where);
   const where = and(...conds);
   const overdueFirst = sql`case when ${cases.nextDueAt} is not null and ${cases.nextDueAt} <= ${now} and ${cases.state} in ${OPEN_STATES} then 0 else 1 end`;
+  // A queue pins overdue cases on top; a search puts the best matches first.
+  const order = search?.rank
+    ? [desc(search.rank), desc(cases.receivedAt)]
+    : [overdueFirst, sql`${cases.nextDueAt} asc nulls last`, desc(cases.receivedAt)];
   const rows = await ctx.db
     .select()
     .from(cases)
     .where(where)
-    .orderBy(overdueFirst, sql`${cases.nextDueAt} asc nulls last`, desc(cases.receivedAt))
+    .orderBy(...order)
     .limit(f.limit)
     .offset(f.offset);
   const [{ total }] = (await ctx.db.select({ total: sql<number>`count(*)::int` }).from(cases).where(where)) as [{ total: number }];
   return { total, items: rows.map((r) => presentCaseSummary(r, now)) };
+}
+
+/** A case number as printed on notices (YH-2026-000123): searched by equality, not by words. */
+const CASE_NUMBER = /^[A-Za-z]{1,8}-\d{4}-\d{1,9}$/;
+const SEARCH_VECTOR = sql`to_tsvector('simple', ${cases.searchText})`;
+
+/**
+ * Given the search box's text, returns the condition for cases whose title or content hold every
+ * word of it (Chinese segmented by jieba; each word matched as a prefix over the GIN index) and
+ * a rank to sort by. A single Chinese character is too short for the index and is matched as a
+ * substring; a case number is matched exactly.
+ */
+function textSearch(ctx: AppContext, q: string): { where: SQL; rank: SQL | null } {
+  const trimmed = q.trim();
+  if (CASE_NUMBER.test(trimmed)) return { where: eq(cases.number, trimmed.toUpperCase()), rank: null };
+  const words = ctx.segmenter.words(trimmed);
+  const isSingleHan = (w: string) => /^\p{Script=Han}$/u.test(w);
+  const tsq = prefixTsQuery(words.filter((w) => !isSingleHan(w)));
+  const substrings = words.length ? words.filter(isSingleHan) : [trimmed];
+  const parts: SQL[] = [];
+  if (tsq) parts.push(sql`${SEARCH_VECTOR} @@ to_tsquery('simple', ${tsq})`);
+  for (const s of substrings) {
+    const like = `%${s.replace(/[%_\\]/g, (m) => '\\' + m)}%`;
+    parts.push(sql`(${cases.title} like ${like} or ${cases.content} like ${like})`);
+  }
+  return {
+    where: and(...parts) ?? sql`true`,
+    rank: tsq ? sql`ts_rank(${SEARCH_VECTOR}, to_tsquery('simple', ${tsq}))` : null,
+  };
 }
 
 /** Given counts per queue for the actor, returns them for the workbench's badges. */

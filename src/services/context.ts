@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Database, Db } from '../store/database.js';
 import type { Statute } from '../domain/deadlines/index.js';
 import type { createCipher } from '../domain/personal-data/cipher.js';
+import type { Segmenter } from '../domain/text/segment.js';
 
 export type Cipher = ReturnType<typeof createCipher>;
 
@@ -18,6 +19,8 @@ export interface AppContext {
   cipher: Cipher;
   logger: Logger;
   now: () => Date;
+  /** Chinese word segmentation (jieba + the domain dictionary) for search and matching. */
+  segmenter: Segmenter;
   /** Where attachment bytes live (content-addressed files under config.uploadDir). */
   uploadDir: string;
 }

@@ -135,6 +135,7 @@ export async function registerCase(
     };
     const { snapshot, nextDue } = recomputeClocks(ctx, ruleSetId, urgency, base, now);
     const address = input.location?.address?.trim() || null;
+    const searchText = ctx.segmenter.searchText(input.title, input.content);
     // The number last, just before the writes: its counter row is locked until commit and
     // serialises concurrent intakes, so nothing slow may sit after it.
     const number = await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4)));
@@ -150,6 +151,7 @@ export async function registerCase(
       categoryCode: category?.code ?? null,
       title: input.title,
       content: input.content,
+      searchText,
       urgency,
       state: 'registered',
       ruleSetId,

@@ -1,6 +1,7 @@
 /**
  * Staff intake: registering what came by phone, letter or visit and, when the caller may, accepting
- * it at once — both in one transaction, so a refused acceptance leaves no half-registered case.
+ * it or answering it on the spot at once — in one transaction, so a refused second step leaves no
+ * half-registered case.
  */
 import type { AppContext, StaffActor } from './context.js';
 import { registerCase, type RegisterCaseInput, type RegisteredCase } from './register-case.js';
@@ -11,10 +12,14 @@ export async function registerByStaff(
   ctx: AppContext,
   actor: StaffActor,
   input: RegisterCaseInput,
-  opts: { acceptNow?: boolean } = {},
+  opts: { acceptNow?: boolean; answerNow?: string } = {},
 ): Promise<RegisteredCase & { state: string }> {
   return ctx.db.transaction(async (tx) => {
     const created = await registerCase(ctx, actor, input, { tx });
+    if (opts.answerNow) {
+      const answered = await runCaseCommand(ctx, actor, created.caseId, { type: 'answer_on_spot', answer: opts.answerNow }, { tx });
+      return { ...created, state: answered.state };
+    }
     if (!opts.acceptNow) return { ...created, state: 'registered' };
     const accepted = await runCaseCommand(ctx, actor, created.caseId, { type: 'accept' }, { tx });
     return { ...created, state: accepted.state };

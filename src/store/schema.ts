@@ -125,6 +125,8 @@ export const cases = pgTable(
     categoryCode: text('category_code'),
     title: text('title').notNull(),
     content: text('content').notNull(),
+    /** Title and content cut into search tokens by jieba (domain/text/segment.ts), for full-text search. */
+    searchText: text('search_text').notNull().default(''),
     urgency: text('urgency').notNull(),
     state: text('state').notNull(),
     ruleSetId: text('rule_set_id').notNull(),
@@ -170,6 +172,7 @@ export const cases = pgTable(
     index('cases_lead_idx').on(t.region, t.leadUnitId, t.state),
     index('cases_owner_idx').on(t.region, t.ownerUnitId),
     index('cases_received_idx').on(t.region, t.receivedAt),
+    index('cases_search_idx').using('gin', sql`to_tsvector('simple', ${t.searchText})`),
   ],
 );
 

@@ -13,7 +13,8 @@ import { QUEUES, countQueues, getCase, listCases, revealPersonalData } from '../
 import { AppError } from '../../domain/errors.js';
 import { findActiveUser } from '../../store/org-repository.js';
 import { CASE_WORK_ROLES, actorOf } from '../auth-plugin.js';
-import { CommandSchema, StaffCaseSchema, text, uuid } from '../schemas.js';
+import { CommandSchema, IntakeHintsSchema, StaffCaseSchema, text, uuid } from '../schemas.js';
+import { intakeHints } from '../../services/intake-hints.js';
 
 /** A case id in a path: anything that is not a uuid cannot name a case, so it is answered like a missing one. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,11 +35,14 @@ const csv = <T extends readonly [string, ...string[]]>(values: T) =>
     .pipe(z.array(z.enum(values)))
     .optional();
 
+/** Who registers cases: the reception desk, and handlers and leaders for what reaches them directly. */
+const INTAKE_ROLES = ['registrar', 'dispatcher', 'leader', 'handler', 'unit_head'] as const;
+
 export const caseRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const staff = { auth: 'staff' as const, roles: CASE_WORK_ROLES };
 
   app.post('/api/cases', {
-    config: { ...staff, roles: ['registrar', 'dispatcher', 'leader', 'handler', 'unit_head'] },
+    config: { ...staff, roles: INTAKE_ROLES },
     schema: { tags: ['cases'], summary: '工作人员登记（来电、来信、来访、领导接访、网格上报、12345转办）', body: StaffCaseSchema },
   }, async (req, reply) => {
     const actor = actorOf(req);
@@ -69,9 +73,17 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       ownerLeaderId: b.ownerLeaderId ?? (b.channel === 'leader_reception' && actor.roles.includes('leader') ? actor.userId : null),
       receivedAt: b.receivedAt ? new Date(b.receivedAt) : undefined,
       returnedFromHigherLevel: b.returnedFromHigherLevel,
-    }, { acceptNow: b.acceptNow });
+    }, { acceptNow: b.acceptNow, answerNow: b.answerNow });
     reply.status(201);
     return { id: created.caseId, number: created.number, queryCode: created.queryCode, state: created.state };
+  });
+
+  app.post('/api/intake/hints', {
+    config: { ...staff, roles: INTAKE_ROLES },
+    schema: { tags: ['cases'], summary: '登记时提示：信访人以往案件（按证件号/电话盲索引）与可能重复的案件', body: IntakeHintsSchema },
+  }, async (req) => {
+    const b = req.body;
+    return intakeHints(ctx, actorOf(req), { petitioners: b.petitioners, title: b.title, content: b.content });
   });
 
   app.get('/api/cases', {

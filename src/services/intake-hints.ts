@@ -1,0 +1,117 @@
+/**
+ * What a registrar sees while typing a new case: the petitioner's earlier cases (found by the blind
+ * index of the ID number or phone, never by decrypting) and open or recent cases about the same
+ * matter from anyone (by the text's keywords over the full-text index). Both only within the
+ * registrar's scope; looking a person up is a sensitive read and goes to the audit log.
+ */
+import { and, desc, eq, gte, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { validateIdNumber } from '../domain/personal-data/id-number.js';
+import { parsePhone } from '../domain/personal-data/phone.js';
+import { prefixTsQuery } from '../domain/text/segment.js';
+import { casePetitioners, cases } from '../store/schema.js';
+import { caseScopeFilter } from '../store/scope.js';
+import { writeAudit } from './audit-log.js';
+import { presentCaseSummary } from './case-queries.js';
+import type { AppContext, StaffActor } from './context.js';
+
+/** How far back a case counts as "the same matter, still current" for the duplicate hint. */
+const SIMILAR_WINDOW_DAYS = 180;
+const KEYWORDS = 6;
+const MAX_EARLIER = 20;
+const MAX_SIMILAR = 5;
+/** States that say nothing about the matter any more: merged into another case, or withdrawn. */
+const NOT_A_DUPLICATE_TARGET = ['merged', 'withdrawn'];
+
+export interface IntakeHintsInput {
+  petitioners: Array<{ idNumber?: string | null; phone?: string | null }>;
+  title?: string | null;
+  content?: string | null;
+  /** The case being edited or just registered, left out of its own hints. */
+  excludeCaseId?: string | null;
+}
+
+/** Given what the registrar has typed so far, returns the person's earlier cases and possible duplicates. */
+export async function intakeHints(ctx: AppContext, actor: StaffActor, input: IntakeHintsInput) {
+  const [earlier, similar] = [await earlierCasesOf(ctx, actor, input), await similarCases(ctx, actor, input)];
+  return { ...earlier, ...similar };
+}
+
+async function earlierCasesOf(ctx: AppContext, actor: StaffActor, input: IntakeHintsInput) {
+  const today = ctx.now();
+  const ids = new Set<string>();
+  const phones = new Set<string>();
+  for (const p of input.petitioners) {
+    // Hints follow typing: a half-typed or wrong number finds nothing; the form's own check names it.
+    const id = p.idNumber?.trim() ? validateIdNumber(p.idNumber.trim(), today) : null;
+    if (id?.ok) ids.add(ctx.cipher.blindIndex('id', id.normalized));
+    const phone = p.phone?.trim() ? parsePhone(p.phone.trim()) : null;
+    if (phone?.ok) phones.add(ctx.cipher.blindIndex('phone', phone.normalized));
+  }
+  if (!ids.size && !phones.size) return { earlierCases: [], earlierTotal: 0 };
+
+  const region = ctx.config.REGION;
+  const petitionerWhere = (cond: SQL) =>
+    sql`exists (select 1 from ${casePetitioners} where ${casePetitioners.region} = ${cases.region} and ${casePetitioners.caseId} = ${cases.id} and ${cond})`;
+  const byId = ids.size ? petitionerWhere(inArray(casePetitioners.idNumberBidx, [...ids])) : sql`false`;
+  const byPhone = phones.size ? petitionerWhere(inArray(casePetitioners.phoneBidx, [...phones])) : sql`false`;
+  const rows = await ctx.db
+    .select({ c: cases, byId: sql<boolean>`${byId}` })
+    .from(cases)
+    .where(and(eq(cases.region, region), or(byId, byPhone), caseScopeFilter(actor), input.excludeCaseId ? sql`${cases.id} <> ${input.excludeCaseId}` : undefined))
+    .orderBy(desc(cases.receivedAt), desc(cases.number))
+    .limit(MAX_EARLIER + 1);
+  await writeAudit(ctx, {
+    actorId: actor.userId,
+    action: 'intake.person_lookup',
+    targetType: 'petitioner',
+    targetId: null,
+    // Blind indexes only: the audit log never holds the number that was typed.
+    data: { idIndexes: [...ids], phoneIndexes: [...phones], found: Math.min(rows.length, MAX_EARLIER) },
+  });
+  const now = ctx.now();
+  return {
+    earlierCases: rows.slice(0, MAX_EARLIER).map((r) => ({ ...presentCaseSummary(r.c, now), matchedBy: r.byId ? 'id_number' : 'phone' })),
+    earlierTotal: rows.length > MAX_EARLIER ? `${MAX_EARLIER}+` : rows.length,
+  };
+}
+
+async function similarCases(ctx: AppContext, actor: StaffActor, input: IntakeHintsInput) {
+  const text = `${input.title ?? ''}\n${input.content ?? ''}`.trim();
+  const keywords = text ? ctx.segmenter.keywords(text, KEYWORDS) : [];
+  if (!keywords.length) return { keywords, similarCases: [] };
+  const vector = sql`to_tsvector('simple', ${cases.searchText})`;
+  const any = prefixTsQuery(keywords)!.replaceAll(' & ', ' | ');
+  const matched = sql.join(
+    keywords.map((k) => sql`(${vector} @@ to_tsquery('simple', ${prefixTsQuery([k])}))::int`),
+    sql` + `,
+  );
+  // Half the keywords (at least one) must match: one shared word like 小区 is not the same matter.
+  const needed = Math.max(1, Math.ceil(keywords.length / 2));
+  const since = new Date(ctx.now().getTime() - SIMILAR_WINDOW_DAYS * 86_400_000);
+  const scored = ctx.db
+    .select({ id: cases.id, matched: sql<number>`(${matched})`.as('matched') })
+    .from(cases)
+    .where(
+      and(
+        eq(cases.region, ctx.config.REGION),
+        sql`${vector} @@ to_tsquery('simple', ${any})`,
+        gte(cases.receivedAt, since),
+        sql`${cases.state} not in ${NOT_A_DUPLICATE_TARGET}`,
+        caseScopeFilter(actor),
+        input.excludeCaseId ? sql`${cases.id} <> ${input.excludeCaseId}` : undefined,
+      ),
+    )
+    .as('scored');
+  const rows = await ctx.db
+    .select({ c: cases, matched: scored.matched })
+    .from(scored)
+    .innerJoin(cases, and(eq(cases.region, ctx.config.REGION), eq(cases.id, scored.id)))
+    .where(gte(scored.matched, needed))
+    .orderBy(desc(scored.matched), desc(cases.receivedAt))
+    .limit(MAX_SIMILAR);
+  const now = ctx.now();
+  return {
+    keywords,
+    similarCases: rows.map((r) => ({ ...presentCaseSummary(r.c, now), matchedKeywords: Number(r.matched), ofKeywords: keywords.length })),
+  };
+}
