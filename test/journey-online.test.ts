@@ -86,6 +86,9 @@ for (const kind of DB_KINDS) {
       expect(track.status).toBe(200);
       expect(track.body.reply.text).toContain('城管');
       expect(track.body.canRate).toBe(true);
+      expect(track.body.canWithdraw).toBe(true);
+      expect(track.body.canRequestReview).toBe(true);
+      expect(track.body.reviewOpinion).toBeNull();
       expect(JSON.stringify(track.body)).not.toMatch(/王小明|13812341234|110105/);
 
       const rated = await pub.post(`/api/public/cases/${number}/commands?code=${queryCode}`, { type: 'rate', satisfied: true, solved: true });
@@ -100,8 +103,16 @@ for (const kind of DB_KINDS) {
 
       const leader = await loginAs(server, org.usernames.leader!);
       expect((await leader.post(`/api/cases/${id}/commands`, { type: 'review_opinion', opinion: 'support', text: '维持原处理意见，责成街道加强巡查。' })).body.state).toBe('reviewed');
+      const reviewed = await pub.get(`/api/public/cases/${number}?code=${queryCode}`);
+      expect(reviewed.body.reviewOpinion).toMatchObject({ opinion: 'support', text: '维持原处理意见，责成街道加强巡查。' });
+      expect(reviewed.body.canRequestReReview).toBe(true);
+      expect(reviewed.body.canWithdraw).toBe(false);
       expect((await pub.post(`/api/public/cases/${number}/commands?code=${queryCode}`, { type: 'request_re_review', reason: '仍不满意' })).body.state).toBe('under_re_review');
       expect((await leader.post(`/api/cases/${id}/commands`, { type: 're_review_opinion', opinion: 'explain', text: '复核意见：原处理意见正确。' })).body.state).toBe('final');
+
+      const finalView = await pub.get(`/api/public/cases/${number}?code=${queryCode}`);
+      expect(finalView.body.reReviewOpinion).toMatchObject({ opinion: 'explain', text: '复核意见：原处理意见正确。' });
+      expect([finalView.body.canRate, finalView.body.canRequestReview, finalView.body.canRequestReReview, finalView.body.canWithdraw]).toEqual([false, false, false, false]);
 
       const after = await dispatcherLater.get(`/api/cases/${id}`);
       expect(after.body.state).toBe('final');

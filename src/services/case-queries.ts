@@ -304,6 +304,27 @@ export async function presentPublicCase(ctx: AppContext, row: CaseRow) {
   const events = await listCaseEvents(ctx.db, row.region, row.id);
   const snapshot = row.snapshot as CaseSnapshot;
   const now = ctx.now();
+  const last = (type: string) => events.filter((e) => e.type === type).at(-1);
+  const opinionOf = (type: string) => {
+    const e = last(type);
+    return e ? { opinion: String(e.data.opinion ?? ''), text: String(e.data.text ?? ''), at: e.at } : null;
+  };
+  const refused = row.state === 'refused' ? last('case.refused') : undefined;
+  // What the petitioner may do now: the same transition table, asked for the petitioner's own case.
+  const may = new Set(
+    allowedCommands(snapshot, { actor: { userId: null, roles: ['petitioner'], unitId: null }, relations: new Set(['self']), now, pausableClocks: pausableClocksOf(ctx, row.ruleSetId) }),
+  );
+  let extensionReason: string | null = null;
+  const timeline = events.flatMap((e) => {
+    if (e.type === 'case.extension_requested') extensionReason = String(e.data.reason ?? '');
+    const text = PUBLIC_EVENTS[e.type];
+    if (!text) return [];
+    // Art. 31/33: a refusal and an extension are told to the petitioner with their reasons.
+    if (e.type === 'case.extension_approved') return [{ at: e.at, text: `办理期限已延长${Number(e.data.days)}日`, detail: extensionReason }];
+    if (e.type === 'case.refused') return [{ at: e.at, text, detail: String(e.data.reason ?? '') }];
+    if (e.type === 'case.answered_on_spot') return [{ at: e.at, text, detail: String(e.data.answer ?? '') }];
+    return [{ at: e.at, text, detail: null }];
+  });
   return {
     number: row.number,
     title: row.title,
@@ -312,11 +333,15 @@ export async function presentPublicCase(ctx: AppContext, row: CaseRow) {
     dueAt: row.nextDueAt?.toISOString() ?? null,
     dueStatus: dueStatus(row, now),
     reply: row.replyText ? { opinion: row.replyOpinion, text: row.replyText, at: row.repliedAt?.toISOString() ?? null } : null,
+    refusal: refused ? { reason: String(refused.data.reason ?? ''), legalChannel: String(refused.data.legalChannel ?? ''), at: refused.at } : null,
+    reviewOpinion: opinionOf('case.review_opinion_issued'),
+    reReviewOpinion: opinionOf('case.re_review_opinion_issued'),
     reviewRequestDueAt: snapshot.clocks.review_request && !snapshot.clocks.review_request.stoppedAt ? snapshot.clocks.review_request.dueAt : null,
     reReviewRequestDueAt: snapshot.clocks.re_review_request && !snapshot.clocks.re_review_request.stoppedAt ? snapshot.clocks.re_review_request.dueAt : null,
-    canRate: row.state === 'replied',
-    timeline: events
-      .filter((e) => PUBLIC_EVENTS[e.type])
-      .map((e) => ({ at: e.at, text: PUBLIC_EVENTS[e.type]! })),
+    canRate: may.has('rate'),
+    canRequestReview: may.has('request_review'),
+    canRequestReReview: may.has('request_re_review'),
+    canWithdraw: may.has('withdraw'),
+    timeline,
   };
 }
