@@ -292,3 +292,270 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_at_idx').on(t.at)],
 );
+
+// ─── Deadlines that act (timers, notifications, supervision, leader cases, reception, spot checks) ───
+
+/**
+ * Work the sweeper must do at a moment: a yellow reminder before a deadline, the red overdue
+ * notice at it, an unanswered supervision's escalation. Written in the same transaction as the
+ * case change that makes them due (so none is lost), claimed with FOR UPDATE SKIP LOCKED (so none
+ * fires twice with many app instances) and marked fired in the transaction that acts on it.
+ */
+export const timers = pgTable(
+  'timers',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    caseId: uuid('case_id').notNull(),
+    /** remind | overdue | supervision_due */
+    kind: text('kind').notNull(),
+    /** what the timer is about: a clock name, or a supervision id */
+    ref: text('ref').notNull(),
+    dueAt: ts('due_at').notNull(),
+    fireAt: ts('fire_at').notNull(),
+    firedAt: ts('fired_at'),
+    /** sent | stale (the deadline moved or the clock stopped before it fired) */
+    outcome: text('outcome'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.region, t.id] }),
+    uniqueIndex('timers_subject_uq').on(t.region, t.caseId, t.kind, t.ref, t.dueAt),
+    index('timers_due_idx').on(t.fireAt).where(sql`fired_at is null`),
+  ],
+);
+
+/** The in-app inbox: one row per recipient and message; the dedupe key makes a second send a no-op. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    userId: uuid('user_id').notNull(),
+    unitId: uuid('unit_id'),
+    caseId: uuid('case_id'),
+    /** reminder | overdue | overdue_copy | chase | supervision | supervision_escalated | leader_push | … */
+    kind: text('kind').notNull(),
+    /** info | yellow | red */
+    level: text('level').notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    dedupeKey: text('dedupe_key').notNull(),
+    createdAt: ts('created_at').notNull(),
+    readAt: ts('read_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.region, t.id] }),
+    uniqueIndex('notifications_dedupe_uq').on(t.region, t.userId, t.dedupeKey),
+    index('notifications_inbox_idx').on(t.region, t.userId, t.createdAt),
+  ],
+);
+
+/** Where a unit's or a user's notifications also go: a DingTalk or WeCom robot, e-mail, SMS. */
+export const notificationChannels = pgTable(
+  'notification_channels',
+  {
+    id: uuid('id').primaryKey(),
+    unitId: uuid('unit_id'),
+    userId: uuid('user_id'),
+    /** dingtalk | wecom | email | sms */
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    /** robot webhook URL, e-mail address or mobile number (encrypted: it may be personal data) */
+    targetEnc: text('target_enc').notNull(),
+    targetMask: text('target_mask').notNull(),
+    /** a robot's signing secret, encrypted */
+    secretEnc: text('secret_enc'),
+    /** notification kinds to forward; empty = all */
+    kinds: text('kinds').array().notNull().default(sql`'{}'::text[]`),
+    /** the lowest level forwarded: info | yellow | red */
+    minLevel: text('min_level').notNull().default('info'),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: ts('created_at').notNull(),
+    createdBy: uuid('created_by'),
+  },
+  (t) => [index('notification_channels_unit_idx').on(t.unitId), index('notification_channels_user_idx').on(t.userId)],
+);
+
+/**
+ * Deliveries to external channels, written with the notification and sent after commit by the
+ * outbox worker (never inside a transaction), retried with back-off until sent or given up.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    channelId: uuid('channel_id').notNull(),
+    notificationId: uuid('notification_id'),
+    payload: jsonb('payload').notNull(),
+    /** pending | sent | failed (gave up) */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    /** while a worker sends it: others skip it until this passes (a crashed worker's claim expires) */
+    leaseUntil: ts('lease_until'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.region, t.id] }),
+    uniqueIndex('outbox_delivery_uq').on(t.region, t.notificationId, t.channelId),
+    index('outbox_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  ],
+);
+
+/** 催办 / 督办 / 挂牌督办: a target unit, a reason, a reply deadline; the reply and any escalation. */
+export const supervisions = pgTable(
+  'supervisions',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    caseId: uuid('case_id').notNull(),
+    /** chase (催办) | supervise (督办) | listed (挂牌督办) */
+    kind: text('kind').notNull(),
+    targetUnitId: uuid('target_unit_id').notNull(),
+    reason: text('reason').notNull(),
+    replyDueAt: ts('reply_due_at').notNull(),
+    createdAt: ts('created_at').notNull(),
+    createdBy: uuid('created_by').notNull(),
+    repliedAt: ts('replied_at'),
+    replyText: text('reply_text'),
+    repliedBy: uuid('replied_by'),
+    escalatedAt: ts('escalated_at'),
+    /** the unit the escalation went to (the target's parent) */
+    escalatedToUnitId: uuid('escalated_to_unit_id'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.region, t.id] }),
+    index('supervisions_case_idx').on(t.region, t.caseId),
+    index('supervisions_unit_idx').on(t.region, t.targetUnitId, t.createdAt),
+  ],
+);
+
+/** The monthly 百案攻坚 ledger's rolling review: one line per owned or backlog case per month. */
+export const ledgerReviews = pgTable(
+  'ledger_reviews',
+  {
+    region: text('region').notNull(),
+    /** 'YYYY-MM' in China time */
+    month: text('month').notNull(),
+    caseId: uuid('case_id').notNull(),
+    leaderId: uuid('leader_id'),
+    /** on_track | delayed | closed_out (销号) */
+    status: text('status').notNull(),
+    progress: text('progress').notNull(),
+    reviewedAt: ts('reviewed_at').notNull(),
+    reviewedBy: uuid('reviewed_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.month, t.caseId] })],
+);
+
+/** 接访轮流表: a leader receives petitioners on a date at a place, up to a capacity. */
+export const receptionSlots = pgTable(
+  'reception_slots',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    leaderId: uuid('leader_id').notNull(),
+    /** the leader's post (区委副书记) and remit (分管领域), as published */
+    post: text('post').notNull(),
+    remit: text('remit').notNull(),
+    /** 'YYYY-MM-DD' (China date), and 'HH:MM' times */
+    date: text('date').notNull(),
+    startTime: text('start_time').notNull(),
+    endTime: text('end_time').notNull(),
+    place: text('place').notNull(),
+    room: text('room'),
+    capacity: integer('capacity').notNull(),
+    booked: integer('booked').notNull().default(0),
+    published: boolean('published').notNull().default(false),
+    createdAt: ts('created_at').notNull(),
+    createdBy: uuid('created_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.id] }), index('reception_slots_date_idx').on(t.region, t.date)],
+);
+
+/** 约访: a citizen's booking of a slot, and on the day the case it became. */
+export const receptionBookings = pgTable(
+  'reception_bookings',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    slotId: uuid('slot_id').notNull(),
+    nameEnc: text('name_enc').notNull(),
+    nameMask: text('name_mask').notNull(),
+    phoneEnc: text('phone_enc').notNull(),
+    phoneMask: text('phone_mask').notNull(),
+    phoneBidx: text('phone_bidx').notNull(),
+    idNumberEnc: text('id_number_enc'),
+    idNumberBidx: text('id_number_bidx'),
+    matter: text('matter').notNull(),
+    peopleCount: integer('people_count').notNull().default(1),
+    /** booked | cancelled | received | no_show */
+    status: text('status').notNull(),
+    /** HMAC of the booking code the citizen keeps to look up or cancel */
+    codeHash: text('code_hash').notNull(),
+    /** the batch (批次) and room assigned on the reception day */
+    batchNo: integer('batch_no'),
+    room: text('room'),
+    caseId: uuid('case_id'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.region, t.id] }),
+    index('reception_bookings_slot_idx').on(t.region, t.slotId),
+    uniqueIndex('reception_bookings_person_uq').on(t.region, t.slotId, t.phoneBidx),
+  ],
+);
+
+/** 抽查: a closed case sampled by a supervisor, its return visit, and the verdict. */
+export const spotChecks = pgTable(
+  'spot_checks',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    caseId: uuid('case_id').notNull(),
+    /** the unit answerable for the closure (the lead unit when closed) */
+    unitId: uuid('unit_id').notNull(),
+    /** the sampling round, 'YYYY-MM' */
+    round: text('round').notNull(),
+    sampledAt: ts('sampled_at').notNull(),
+    sampledBy: uuid('sampled_by').notNull(),
+    /** pending | ok | sloppy (草率办结) */
+    verdict: text('verdict').notNull(),
+    visit: jsonb('visit'),
+    note: text('note'),
+    checkedAt: ts('checked_at'),
+    checkedBy: uuid('checked_by'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.region, t.id] }),
+    uniqueIndex('spot_checks_case_uq').on(t.region, t.caseId),
+    index('spot_checks_round_idx').on(t.region, t.round),
+  ],
+);
+
+/** Points a unit loses in the assessment (考核), with where they came from. */
+export const unitDeductions = pgTable(
+  'unit_deductions',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    unitId: uuid('unit_id').notNull(),
+    month: text('month').notNull(),
+    points: doublePrecision('points').notNull(),
+    reason: text('reason').notNull(),
+    /** spot_check | manual */
+    source: text('source').notNull(),
+    sourceId: uuid('source_id'),
+    createdAt: ts('created_at').notNull(),
+    createdBy: uuid('created_by').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.region, t.id] }),
+    index('unit_deductions_month_idx').on(t.region, t.month, t.unitId),
+    uniqueIndex('unit_deductions_source_uq').on(t.region, t.source, t.sourceId),
+  ],
+);
