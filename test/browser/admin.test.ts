@@ -89,6 +89,13 @@ describe('admin area [pglite]', () => {
     await see(modal);
     await expect.poll(() => modal.locator('.ant-select-content, .ant-select-selection-item').first().textContent(), WAIT).toContain('网格');
     await modal.getByLabel('名称', { exact: true }).fill('梅园社区第3网格');
+    // a code another unit has: the server's reason is shown at the code, the modal keeps what was typed
+    await modal.getByLabel('编码', { exact: true }).fill('330110001001002');
+    await modal.getByRole('button', { name: /保\s*存/ }).click();
+    const codeError = item(page, modal, '编码').locator('.ant-form-item-explain-error');
+    await expect.poll(() => codeError.textContent(), WAIT).toBe('该编码已被其他单位使用');
+    expect(await modal.getByLabel('名称', { exact: true }).inputValue()).toBe('梅园社区第3网格');
+    await screenshot(page, 'admin-org-create-duplicate-code');
     await modal.getByLabel('编码', { exact: true }).fill('330110001001003');
     await screenshot(page, 'admin-org-create');
     await modal.getByRole('button', { name: /保\s*存/ }).click();

@@ -235,13 +235,13 @@ describe('citizen portal on a phone [pglite]', { timeout: 120_000 }, () => {
     expect(await valueOf(field(page, '联系电话'))).toBe('12345678');
     await shot(page, 'citizen-submit-errors');
 
-    // the server is authoritative: a well-formed number from no province is refused there, and shown at the field
+    // the server is authoritative: a well-formed number from no province is refused there, and shown at the field with its reason
     await field(page, '标题').fill('垃圾三天未清运');
     await field(page, '联系电话').fill('0571-87654321');
     const noProvince = withCheckDigit('99010519800101001');
     await field(page, '身份证号').fill(noProvince);
     await submit.click();
-    await seeText(item(page, '身份证号').locator('.ant-form-item-explain-error'), /^身份证号码无效，请核对$/);
+    await seeText(item(page, '身份证号').locator('.ant-form-item-explain-error'), /^身份证号码中的地区码无效$/);
     await seeCount(item(page, '标题').locator('.ant-form-item-explain-error'), 0);
     expect(await valueOf(field(page, '身份证号'))).toBe(noProvince);
     expect(await valueOf(field(page, '具体内容'))).toBe(content);

@@ -9,7 +9,8 @@ import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { ApiError } from '../api/client';
 import { t } from '../i18n/zh-CN';
 import { adminApi, type Me } from './admin-api';
-import { AdminContext, loginUrl } from './session';
+import { loginUrl } from '../api/use-failure';
+import { AdminContext } from './session';
 import './admin.css';
 
 const s = t.admin.layout;

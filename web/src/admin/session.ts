@@ -1,13 +1,9 @@
 /**
- * The signed-in admin for every admin page, a loader hook, and the one way the pages react to a
- * failed request: an expired session goes to the staff login, anything else shows the server's
- * message.
+ * The signed-in admin for every admin page and a loader hook; failed requests go to the one
+ * failure handler (api/use-failure.ts).
  */
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import { App } from 'antd';
-import { useLocation, useNavigate } from 'react-router';
-import { ApiError } from '../api/client';
-import { t } from '../i18n/zh-CN';
+import { useFailure } from '../api/use-failure';
 import type { Me } from './admin-api';
 
 export const AdminContext = createContext<Me | null>(null);
@@ -17,27 +13,6 @@ export function useAdmin(): Me {
   const me = useContext(AdminContext);
   if (!me) throw new Error('useAdmin outside the admin layout');
   return me;
-}
-
-/** Given the page to come back to, returns the staff login address. */
-export const loginUrl = (next: string) => `/staff/login?next=${encodeURIComponent(next)}`;
-
-/** Returns a handler for a failed request: 401 → the login page, else the server's zh-CN message. */
-export function useFailure(): (err: unknown) => void {
-  const { message } = App.useApp();
-  const navigate = useNavigate();
-  const location = useLocation();
-  return useCallback(
-    (err: unknown) => {
-      if (err instanceof ApiError && err.status === 401) {
-        message.warning(t.admin.layout.sessionExpired);
-        navigate(loginUrl(location.pathname + location.search), { replace: true });
-        return;
-      }
-      message.error(err instanceof ApiError ? err.message : t.common.networkError);
-    },
-    [message, navigate, location.pathname, location.search],
-  );
 }
 
 /**

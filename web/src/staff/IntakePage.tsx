@@ -16,9 +16,10 @@ import { t } from '../i18n/zh-CN';
 import { parsePhone } from '../../../src/domain/personal-data/phone';
 import { validateIdNumber } from '../../../src/domain/personal-data/id-number';
 import { CategoryTreeSelect, UnitTreeSelect } from './components';
-import { applyServerError } from './errors';
+import { applyServerError } from '../api/form-errors';
+import { useFailure } from '../api/use-failure';
 import { useCategories, useMeta, useUnits } from './reference';
-import { hasAnyRole, useFailure, useMe } from './session';
+import { hasAnyRole, useMe } from './session';
 import type { CaseDetail, Grid } from './types';
 import type { NoticeData } from './NoticePage';
 

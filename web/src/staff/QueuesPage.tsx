@@ -13,7 +13,7 @@ import { api, qs } from '../api/client';
 import { t } from '../i18n/zh-CN';
 import { CategoryTreeSelect, DueTag, FlagTags, StateTag } from './components';
 import { useCategories, useMeta } from './reference';
-import { useFailure } from './session';
+import { useFailure } from '../api/use-failure';
 import { fmtTime } from './format';
 import type { CaseList, CaseSummary, QueueCounts } from './types';
 

@@ -8,7 +8,8 @@ import { FormOutlined, LogoutOutlined, UnorderedListOutlined } from '@ant-design
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, ApiError } from '../api/client';
 import { t } from '../i18n/zh-CN';
-import { CASE_ROLES, INTAKE_ROLES, SessionContext, hasAnyRole, loginUrl } from './session';
+import { loginUrl } from '../api/use-failure';
+import { CASE_ROLES, INTAKE_ROLES, SessionContext, hasAnyRole } from './session';
 import { clearReferenceCache, useUnits } from './reference';
 import type { Me } from './types';
 import './staff.css';

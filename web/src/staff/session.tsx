@@ -1,14 +1,8 @@
 /**
- * Who is signed in, for every page under the workbench layout, and the one way pages react to a
- * failed request: an expired session goes back to the login page (remembering where the user was),
- * anything else is shown as a message.
+ * Who is signed in, for every page under the workbench layout, and what their roles let them do;
+ * failed requests go to the one failure handler (api/use-failure.ts).
  */
-import { createContext, useCallback, useContext } from 'react';
-import { App } from 'antd';
-import { useLocation, useNavigate } from 'react-router';
-import { ApiError } from '../api/client';
-import { t } from '../i18n/zh-CN';
-import { clearReferenceCache } from './reference';
+import { createContext, useContext } from 'react';
 import type { Me } from './types';
 
 export const SessionContext = createContext<Me | null>(null);
@@ -26,25 +20,3 @@ export const INTAKE_ROLES = ['registrar', 'dispatcher', 'leader', 'handler', 'un
 export const CASE_ROLES = ['registrar', 'dispatcher', 'handler', 'unit_head', 'supervisor', 'leader'];
 
 export const hasAnyRole = (me: Me, roles: readonly string[]) => me.roles.some((r) => roles.includes(r));
-
-/** Given a path inside the workbench, returns the login URL that comes back to it. */
-export const loginUrl = (next: string) => `/staff/login?next=${encodeURIComponent(next)}`;
-
-/** Returns a handler for a failed request: 401 → login (with a notice), else the server's message. */
-export function useFailure(): (err: unknown) => void {
-  const { message } = App.useApp();
-  const navigate = useNavigate();
-  const location = useLocation();
-  return useCallback(
-    (err: unknown) => {
-      if (err instanceof ApiError && err.status === 401) {
-        clearReferenceCache();
-        message.warning(t.staff.layout.sessionExpired);
-        navigate(loginUrl(location.pathname + location.search), { replace: true });
-        return;
-      }
-      message.error(err instanceof ApiError ? err.message : t.common.networkError);
-    },
-    [message, navigate, location.pathname, location.search],
-  );
-}

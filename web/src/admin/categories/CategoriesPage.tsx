@@ -7,8 +7,8 @@ import { App, Button, Card, Col, Descriptions, Empty, Form, Input, InputNumber, 
 import { PlusOutlined } from '@ant-design/icons';
 import { t } from '../../i18n/zh-CN';
 import { adminApi, type Category } from '../admin-api';
-import { placeFieldErrors } from '../form-errors';
-import { useFailure, useLoad } from '../session';
+import { useFailure } from '../../api/use-failure';
+import { useLoad } from '../session';
 
 const s = t.admin.categories;
 const MAX_LEVEL = 3;
@@ -78,7 +78,7 @@ function CategoryFormModal({ target, onClose, onSaved }: { target: Target | null
       message.success(t.admin.saved);
       onSaved(saved);
     } catch (err) {
-      if (!placeFieldErrors(form, err, ['name', 'code', 'sort'])) fail(err);
+      fail(err, form);
     } finally {
       setBusy(false);
     }
@@ -99,7 +99,7 @@ function CategoryFormModal({ target, onClose, onSaved }: { target: Target | null
           <Input maxLength={50} autoFocus />
         </Form.Item>
         {target?.mode === 'create' && (
-          <Form.Item name="code" label={s.fields.code} extra={s.codeHint} rules={[{ pattern: new RegExp(`^${parentCode}\\d{2}$`), message: t.admin.fieldReasons.must_extend_parent }]}>
+          <Form.Item name="code" label={s.fields.code} extra={s.codeHint} rules={[{ pattern: new RegExp(`^${parentCode}\\d{2}$`), message: t.common.fieldErrors.reasons.must_extend_parent }]}>
             <Input maxLength={6} placeholder={`${parentCode}NN`} />
           </Form.Item>
         )}

@@ -8,7 +8,7 @@ import { InboxOutlined } from '@ant-design/icons';
 import { ApiError } from '../../api/client';
 import { t } from '../../i18n/zh-CN';
 import { adminApi, type ImportRowProblem } from '../admin-api';
-import { useFailure } from '../session';
+import { useFailure } from '../../api/use-failure';
 
 const s = t.admin.import;
 const f = t.admin.fmt;

@@ -3,9 +3,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { Alert, App, Form, Modal, TreeSelect } from 'antd';
 import { t } from '../../i18n/zh-CN';
 import { adminApi, type AdminUnit } from '../admin-api';
-import { placeFieldErrors } from '../form-errors';
 import { parentKindsOf, unitOptions, type UnitNode } from '../org-tree';
-import { useFailure } from '../session';
+import { useFailure } from '../../api/use-failure';
 
 const s = t.admin.org;
 
@@ -33,7 +32,7 @@ export function MoveUnitModal({ unit, roots, onClose, onMoved }: { unit: AdminUn
       message.success(s.moved(res.unitsMoved, res.casesUpdated));
       onMoved(res.unit);
     } catch (err) {
-      if (!placeFieldErrors(form, err, ['parentId'])) fail(err);
+      fail(err, form);
     } finally {
       setBusy(false);
     }

@@ -3,9 +3,8 @@ import { useEffect, useState } from 'react';
 import { App, Form, Input, InputNumber, Modal, Select, Space } from 'antd';
 import { t } from '../../i18n/zh-CN';
 import { adminApi, type AdminUnit, type UnitKind } from '../admin-api';
-import { placeFieldErrors } from '../form-errors';
 import { CHILD_KINDS } from '../org-tree';
-import { useFailure } from '../session';
+import { useFailure } from '../../api/use-failure';
 
 const s = t.admin.org;
 
@@ -45,7 +44,7 @@ export function UnitFormModal({ target, onClose, onSaved }: { target: UnitFormTa
       message.success(target.mode === 'create' ? s.created(saved.name) : t.admin.saved);
       onSaved(saved);
     } catch (err) {
-      if (!placeFieldErrors(form, err, ['kind', 'name', 'code', 'lat', 'lng'])) fail(err);
+      fail(err, form);
     } finally {
       setBusy(false);
     }

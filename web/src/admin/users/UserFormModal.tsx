@@ -3,9 +3,8 @@ import { useEffect, useState } from 'react';
 import { App, Checkbox, Form, Input, Modal, TreeSelect } from 'antd';
 import { t } from '../../i18n/zh-CN';
 import { adminApi, type AdminUser } from '../admin-api';
-import { placeFieldErrors } from '../form-errors';
 import type { UnitOption } from '../org-tree';
-import { useFailure } from '../session';
+import { useFailure } from '../../api/use-failure';
 
 const s = t.admin.users;
 
@@ -61,7 +60,7 @@ export function UserFormModal({ target, unitOptions, onClose, onSaved }: { targe
       }
       onSaved(saved);
     } catch (err) {
-      if (!placeFieldErrors(form, err, ['username', 'displayName', 'password', 'roles', 'unitId', 'scopeUnitId'])) fail(err);
+      fail(err, form);
     } finally {
       setBusy(false);
     }

@@ -8,9 +8,9 @@ import { App, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table
 import { PlusOutlined } from '@ant-design/icons';
 import { t } from '../../i18n/zh-CN';
 import { adminApi, type AdminUser } from '../admin-api';
-import { placeFieldErrors } from '../form-errors';
 import { nestUnits, unitOptions } from '../org-tree';
-import { useFailure, useLoad } from '../session';
+import { useFailure } from '../../api/use-failure';
+import { useLoad } from '../session';
 import { UserFormModal, passwordAcceptable, type UserFormTarget } from './UserFormModal';
 
 const s = t.admin.users;
@@ -30,7 +30,7 @@ function PasswordModal({ user, onClose }: { user: AdminUser | null; onClose: () 
       form.resetFields();
       onClose();
     } catch (err) {
-      if (!placeFieldErrors(form, err, ['password'])) fail(err);
+      fail(err, form);
     } finally {
       setBusy(false);
     }

@@ -4,7 +4,7 @@ import { useSearchParams } from 'react-router';
 import { ApiError } from '../../api/client';
 import { t } from '../../i18n/zh-CN';
 import { citizenApi, type CategoryNode, type NewPublicCase, type Nature, type PublicGrid, type Receipt, type Type12345 } from '../citizen-api';
-import { showServerErrors } from '../form-errors';
+import { applyServerError } from '../../api/form-errors';
 import { newIdempotencyKey } from '../idempotency-key';
 import { idNumberProblem, isPlausiblePhone } from '../petitioner-rules';
 import { usePageTitle } from '../use-page-title';
@@ -30,27 +30,8 @@ const TYPES: Type12345[] = ['inquiry', 'help', 'complaint', 'report', 'suggestio
 const NATURES: Nature[] = ['appeal', 'suggestion', 'accusation'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Where the server names a field (`petitioner.phone`), the form's name for it. */
-const SERVER_PATHS: Record<string, (string | number)[]> = {
-  type12345: ['type12345'],
-  nature: ['nature'],
-  category: ['category'],
-  title: ['title'],
-  content: ['content'],
-  gridId: ['gridId'],
-  location: ['locationAddress'],
-  'location.address': ['locationAddress'],
-  'petitioner.name': ['petitioner', 'name'],
-  'petitioner.phone': ['petitioner', 'phone'],
-  'petitioner.idNumber': ['petitioner', 'idNumber'],
-  'petitioner.address': ['petitioner', 'address'],
-};
-/** Refusals that name their field only by what they are about. */
-const SERVER_CODES: Record<string, (string | number)[]> = {
-  PHONE_INVALID: ['petitioner', 'phone'],
-  ID_NUMBER_INVALID: ['petitioner', 'idNumber'],
-  CATEGORY_NOT_FOUND: ['category'],
-};
+/** Server fields the form calls otherwise. */
+const RENAMED = { location: 'locationAddress' };
 
 /** Given bounds and a message, returns a rule on the trimmed length (what the server counts). */
 const trimmedLength = (min: number, max: number, message: string): Rule => ({
@@ -177,8 +158,9 @@ export function SubmitPage() {
         key.current = newIdempotencyKey();
         setProblem(m.idempotencyConflict);
       } else {
-        const rest = showServerErrors(form, err, SERVER_PATHS, SERVER_CODES);
-        setProblem(rest.length ? rest.join('；') : m.fixErrors);
+        const rest = applyServerError(form, err, undefined, RENAMED);
+        if (rest === null) setProblem(err instanceof ApiError ? err.message : t.citizen.unknownError);
+        else setProblem(rest.length ? rest.join('；') : m.fixErrors);
       }
     } finally {
       busy.current = false;

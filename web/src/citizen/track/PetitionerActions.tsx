@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Form, Input, Modal, Radio, Typography, type F
 import { ApiError } from '../../api/client';
 import { t } from '../../i18n/zh-CN';
 import { citizenApi, type PetitionerCommand, type PublicCaseView } from '../citizen-api';
-import { showServerErrors } from '../form-errors';
+import { applyServerError } from '../../api/form-errors';
 import { formatDay } from '../format-date';
 
 const m = t.citizen;
@@ -40,8 +40,8 @@ export function PetitionerActions({ proof, view, onChanged }: Props) {
   );
 }
 
-/** Given the form, proof and a command, sends it; marks refused fields or returns the problem to show. */
-function useCommand(proof: Proof, onChanged: (v: PublicCaseView) => void, fields: Record<string, string[]>) {
+/** Given the proof, returns a runner that sends a command from a form; marks refused fields or keeps the problem to show. */
+function useCommand(proof: Proof, onChanged: (v: PublicCaseView) => void) {
   const { message } = App.useApp();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
@@ -54,10 +54,9 @@ function useCommand(proof: Proof, onChanged: (v: PublicCaseView) => void, fields
       message.success(success);
       return true;
     } catch (err) {
-      if (err instanceof ApiError && err.fields.length && err.code === 'VALIDATION_FAILED') {
-        const rest = showServerErrors(form, err, fields);
-        if (rest.length) setProblem(rest.join('；'));
-      } else setProblem(problemOf(err));
+      const rest = applyServerError(form, err);
+      if (rest === null) setProblem(problemOf(err));
+      else if (rest.length) setProblem(rest.join('；'));
       return false;
     } finally {
       setBusy(false);
@@ -68,7 +67,7 @@ function useCommand(proof: Proof, onChanged: (v: PublicCaseView) => void, fields
 
 function RateCard({ proof, onChanged }: { proof: Proof; onChanged: (v: PublicCaseView) => void }) {
   const [form] = Form.useForm<{ satisfied: boolean; solved: boolean; comment?: string }>();
-  const { busy, problem, run } = useCommand(proof, onChanged, { satisfied: ['satisfied'], solved: ['solved'], comment: ['comment'] });
+  const { busy, problem, run } = useCommand(proof, onChanged);
   const r = m.rate;
   return (
     <Card className="citizen-section" size="small" title={r.title} role="region" aria-label={r.title}>
@@ -100,7 +99,7 @@ function RateCard({ proof, onChanged }: { proof: Proof; onChanged: (v: PublicCas
 
 function ReviewCard({ kind, due, proof, onChanged }: { kind: 'review' | 'reReview'; due: string; proof: Proof; onChanged: (v: PublicCaseView) => void }) {
   const [form] = Form.useForm<{ reason: string }>();
-  const { busy, problem, run } = useCommand(proof, onChanged, { reason: ['reason'] });
+  const { busy, problem, run } = useCommand(proof, onChanged);
   const s = m.review[kind];
   const reason = m.review.reason;
   return (
@@ -127,7 +126,7 @@ function ReviewCard({ kind, due, proof, onChanged }: { kind: 'review' | 'reRevie
 function Withdraw({ proof, onChanged }: { proof: Proof; onChanged: (v: PublicCaseView) => void }) {
   const [open, setOpen] = useState(false);
   const [form] = Form.useForm<{ reason: string }>();
-  const { busy, problem, run } = useCommand(proof, onChanged, { reason: ['reason'] });
+  const { busy, problem, run } = useCommand(proof, onChanged);
   const w = m.withdraw;
   const confirm = async () => {
     const v = await form.validateFields().catch(() => null);

@@ -4,7 +4,7 @@ import { useSearchParams } from 'react-router';
 import { ApiError } from '../../api/client';
 import { t } from '../../i18n/zh-CN';
 import { citizenApi, type PublicCaseView } from '../citizen-api';
-import { showServerErrors } from '../form-errors';
+import { applyServerError } from '../../api/form-errors';
 import { usePageTitle } from '../use-page-title';
 import { CaseStatus, CaseTimeline } from './CaseStatus';
 import { PetitionerActions, type Proof } from './PetitionerActions';
@@ -43,11 +43,11 @@ export function TrackPage() {
     } catch (err) {
       setView(null);
       if (err instanceof ApiError && err.code === 'NETWORK') setProblem({ text: t.citizen.networkError });
-      else if (err instanceof ApiError && err.code === 'VALIDATION_FAILED') {
-        const rest = showServerErrors(form, err, { number: ['number'], code: ['code'] });
-        if (rest.length) setProblem({ text: rest.join('；') });
-      } else if (err instanceof ApiError) setProblem({ text: err.message, notFound: err.status === 404 });
-      else setProblem({ text: t.citizen.unknownError });
+      else {
+        const rest = applyServerError(form, err);
+        if (rest?.length) setProblem({ text: rest.join('；') });
+        else if (rest === null) setProblem(err instanceof ApiError ? { text: err.message, notFound: err.status === 404 } : { text: t.citizen.unknownError });
+      }
     } finally {
       setLoading(false);
     }

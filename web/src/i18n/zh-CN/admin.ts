@@ -15,7 +15,6 @@ export const admin = {
     notAdminTitle: '需要管理员权限',
     notAdminText: '当前账号不是管理员，无法使用管理后台。',
     toWorkbench: '返回工作台',
-    sessionExpired: '登录已失效，请重新登录',
   },
   kinds: {
     city: '市',
@@ -56,23 +55,6 @@ export const admin = {
     clauses: (items: readonly string[]) => items.join('；'),
     counts: (items: readonly string[]) => items.join('，'),
   },
-  /** Field messages for refusals whose reason is more telling than the general message. */
-  fieldReasons: {
-    duplicate_code: '该编码已被其他单位使用',
-    too_short: '密码至少 8 位',
-    too_weak: '密码须同时包含字母和数字',
-    unit_outside_scope: '该单位不在您的管辖范围内',
-    user_outside_scope: '该用户不在您的管辖范围内',
-    own_admin_role: '不能取消自己的管理员角色',
-    parent_inactive: '上级已停用',
-    inside_own_subtree: '不能移到自己的下级之下',
-    code_taken: '该编码已被使用',
-    must_extend_parent: '编码须为上级编码加两位数字',
-    too_deep: '最多三级',
-    duplicate_name: '同级已有同名分类',
-    no_free_code: '该级编码已用完',
-    not_http_url: '请输入以 http:// 或 https:// 开头的地址',
-  } as Record<string, string>,
   org: {
     title: '组织机构',
     searchPlaceholder: '按名称或编码查找单位',

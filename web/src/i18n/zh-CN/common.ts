@@ -9,6 +9,46 @@ export const common = {
   required: '必填',
   networkError: '网络连接失败，请检查网络后重试',
   notFound: '页面不存在',
+  sessionExpired: '登录已失效，请重新登录',
+  /** Messages beside form fields for refusals whose details say more than the general message. */
+  fieldErrors: {
+    /** By `details.reason` (service refusals that name a field). */
+    reasons: {
+      duplicate_code: '该编码已被其他单位使用',
+      too_short: '密码至少 8 位',
+      too_weak: '密码须同时包含字母和数字',
+      unit_outside_scope: '该单位不在您的管辖范围内',
+      user_outside_scope: '该用户不在您的管辖范围内',
+      own_admin_role: '不能取消自己的管理员角色',
+      parent_inactive: '上级已停用',
+      inside_own_subtree: '不能移到自己的下级之下',
+      code_taken: '该编码已被使用',
+      must_extend_parent: '编码须为上级编码加两位数字',
+      too_deep: '最多三级',
+      duplicate_name: '同级已有同名分类',
+      no_free_code: '该级编码已用完',
+      not_http_url: '请输入以 http:// 或 https:// 开头的地址',
+    } as Record<string, string>,
+    /** By `details.issue` (lifecycle commands: `details.field` with an issue). */
+    issues: {
+      required: '此项必填',
+      not_text: '应填写文字',
+      not_boolean: '请选择是或否',
+      not_allowed_value: '请从选项中选择',
+      not_unit_list: '请重新选择单位',
+      includes_lead: '主办单位不能同时作为协办单位',
+      not_positive_integer: '应为正整数',
+      already_lead: '该单位已是主办单位',
+      at_least_two: '至少拆分为两件',
+    } as Record<string, string>,
+    /** ID_NUMBER_INVALID by `details.reason` (the same reasons the domain check gives). */
+    idNumber: {
+      format: '身份证号码应为 18 位（或旧式 15 位）数字，末位可为 X',
+      checksum: '身份证号码校验位不正确，请核对',
+      birthdate: '身份证号码中的出生日期无效',
+      region: '身份证号码中的地区码无效',
+    } as Record<string, string>,
+  },
   home: { citizenSubmit: '我要反映问题', citizenTrack: '查询办理进度', staffLogin: '工作人员登录' },
   states: {
     registered: '已登记',

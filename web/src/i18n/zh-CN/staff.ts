@@ -3,6 +3,8 @@
  * printable acceptance notice. Vocabulary labels (channels, natures, states, flags, commands) come
  * from the server's /api/meta; everything else the workbench shows is here.
  */
+import { common } from './common';
+
 export const staff = {
   appTitle: '信访工作台',
   login: {
@@ -21,7 +23,6 @@ export const staff = {
     noCaseRole: '您的账号没有办理信访件的角色',
     noCaseRoleHint: '管理员请使用系统管理功能。',
     toAdmin: '进入系统管理',
-    sessionExpired: '登录已失效，请重新登录',
     skipToContent: '跳到主要内容',
   },
   roles: {
@@ -374,12 +375,7 @@ export const staff = {
     phone: '联系电话',
     phoneInvalid: '电话号码无效：手机为 11 位，固话如 010-12345678',
     idNumber: '身份证号',
-    idInvalid: {
-      format: '身份证号码应为 18 位（或旧式 15 位）数字，末位可为 X',
-      checksum: '身份证号码校验位不正确，请核对',
-      birthdate: '身份证号码中的出生日期无效',
-      region: '身份证号码中的地区码无效',
-    } as Record<string, string>,
+    idInvalid: common.fieldErrors.idNumber,
     address: '住址',
     representative: '代表',
     addPetitioner: '增加信访人',
@@ -425,16 +421,5 @@ export const staff = {
   },
   errors: {
     formInvalid: '请按提示修改标出的内容',
-    issues: {
-      required: '此项必填',
-      not_text: '应填写文字',
-      not_boolean: '请选择是或否',
-      not_allowed_value: '请从选项中选择',
-      not_unit_list: '请重新选择单位',
-      includes_lead: '主办单位不能同时作为协办单位',
-      not_positive_integer: '应为正整数',
-      already_lead: '该单位已是主办单位',
-      at_least_two: '至少拆分为两件',
-    } as Record<string, string>,
   },
 };

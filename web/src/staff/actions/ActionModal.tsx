@@ -9,8 +9,8 @@ import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { api, ApiError, qs } from '../../api/client';
 import { t } from '../../i18n/zh-CN';
 import { UnitTreeSelect } from '../components';
-import { applyServerError } from '../errors';
-import { useFailure } from '../session';
+import { applyServerError } from '../../api/form-errors';
+import { useFailure } from '../../api/use-failure';
 import type { CaseDetail, CaseList, Me, Unit } from '../types';
 
 const a = t.staff.actions;
@@ -144,9 +144,7 @@ function ActionForm({ command, label, detail, me, units, onClose, onDone }: Prop
       onDone(command);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return fail(err);
-      const names = fieldNamesOf(command);
-      const rename: Record<string, string> = { intoCaseId: 'mergeNumber', toUnitId: 'reason' };
-      const stray = applyServerError(form, remap(err, rename), (n) => names.includes(String(n[0])));
+      const stray = applyServerError(form, err, undefined, { intoCaseId: 'mergeNumber', toUnitId: 'reason' });
       const text = err instanceof ApiError ? err.message : t.common.networkError;
       setNotice(stray && stray.length ? `${text}（${stray.join('；')}）` : text);
     } finally {
@@ -553,40 +551,4 @@ function bodyOf(command: string, v: Values): Values {
       return { type: command, ...rest };
     }
   }
-}
-
-/** The top-level form field names each command's form has (where the server's field errors can go). */
-const FIELD_NAMES: Record<string, string[]> = {
-  accept: ['note'],
-  refuse: ['legalChannel', 'reason'],
-  answer_on_spot: ['answer'],
-  dispatch: ['leadUnitId', 'assistUnitIds', 'instructions'],
-  redispatch: ['leadUnitId', 'assistUnitIds', 'reason'],
-  refer_joint_meeting: ['attendees', 'decisions', 'leadUnitId', 'assistUnitIds'],
-  escalate: ['reason'],
-  start_hearing: ['place', 'note'],
-  end_hearing: ['conclusion'],
-  record_mediation: ['mediator', 'outcome', 'agreement'],
-  note: ['text'],
-  contact_log: ['method', 'summary', 'reached'],
-  request_extension: ['days', 'reason'],
-  approve_extension: ['days', 'note'],
-  reply: ['opinion', 'text'],
-  review_opinion: ['opinion', 'text'],
-  re_review_opinion: ['opinion', 'text'],
-  return_visit: ['method', 'contacted', 'solved', 'satisfied', 'note'],
-  close: ['summary'],
-  merge: ['mergeNumber', 'reason'],
-  split: ['parts'],
-};
-const fieldNamesOf = (command: string) => FIELD_NAMES[command] ?? ['reason'];
-
-/** Given an error, returns it with field paths renamed to this form's names. */
-function remap(err: unknown, rename: Record<string, string>): unknown {
-  if (!(err instanceof ApiError)) return err;
-  const fields = err.fields.map((f) => {
-    const [head, ...tail] = f.path.split('.');
-    return { ...f, path: [rename[head ?? ''] ?? head, ...tail].join('.') };
-  });
-  return new ApiError(err.status, err.code, err.message, { ...err.details, fields });
 }

@@ -15,9 +15,9 @@ import { t } from '../../i18n/zh-CN';
 import { ActionModal, SUPPORTED_COMMANDS } from '../actions/ActionModal';
 import { DueTag, FlagTags, StateTag } from '../components';
 import { categoryNames, commandLabels, useCategories, useMeta, useUnits } from '../reference';
-import { useFailure, useMe } from '../session';
+import { useMe } from '../session';
+import { useFailure } from '../../api/use-failure';
 import { fmtSize, fmtTime } from '../format';
-import { applyServerError } from '../errors';
 import type { Attachment, CaseDetail, ClockView, MaskedPetitioner, Revealed } from '../types';
 import { CaseTimeline } from './CaseTimeline';
 
@@ -350,8 +350,7 @@ function RevealModal({ open, caseId, onClose, onRevealed }: { open: boolean; cas
       form.resetFields();
       onRevealed(r);
     } catch (err) {
-      const stray = applyServerError(form, err, (n) => n[0] === 'reason');
-      if (!stray || stray.length || !(err instanceof ApiError && err.fields.length)) fail(err);
+      fail(err, form);
     } finally {
       setBusy(false);
     }
