@@ -213,6 +213,26 @@ describe('citizen portal on a phone [pglite]', { timeout: 120_000 }, () => {
     await context.close();
   });
 
+  it('the app has an icon: the page names one and /favicon.ico is there for clients that ask for it anyway', async () => {
+    const { context, page, errors } = await open('phone');
+    const missing: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() === 404) missing.push(r.url());
+    });
+    await page.goto('/m/submit');
+    await see(page.getByRole('button', { name: SUBMIT }));
+    const icon = await page.locator('link[rel=icon]').getAttribute('href');
+    expect(icon).toBe('/favicon.svg');
+    for (const [file, type] of [[icon!, 'image/svg+xml'], ['/favicon.ico', 'image/vnd.microsoft.icon']]) {
+      const res = await fetch(server.base + file);
+      expect(res.status, file).toBe(200);
+      expect(res.headers.get('content-type'), file).toContain(type);
+    }
+    expect(missing).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('bad input: Chinese errors beside the fields, nothing typed is lost; a wrong query code is explained', async () => {
     const { context, page, errors } = await open('phone');
     await page.goto('/m/submit');
