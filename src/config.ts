@@ -18,8 +18,24 @@ const ConfigSchema = z.object({
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   SEAL_INTERVAL_SECONDS: z.coerce.number().int().positive().default(300),
+  /** How often the deadline sweeper looks for due reminders, overdue notices and supervision escalations. */
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().int().positive().default(30),
   DEFAULT_RULE_SET: z.string().default('reg2022'),
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  // Notifications (src/services/notifications): SMTP for e-mail channels, an HTTP gateway for SMS, the outbox worker.
+  SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(25),
+  /** true: TLS from the first byte (port 465); false: plain, upgraded by STARTTLS when the server offers it */
+  SMTP_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  SMTP_USER: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  SMTP_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  SMTP_FROM: z.string().min(3).default('信访平台 <noreply@xinfang.local>'),
+  SMS_GATEWAY_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  SMS_GATEWAY_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  NOTIFY_TIMEOUT_SECONDS: z.coerce.number().positive().max(120).default(10),
+  OUTBOX_POLL_SECONDS: z.coerce.number().positive().default(5),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; uploadDir: string };

@@ -6,6 +6,8 @@ import type { Config } from './config.js';
 import { buildContext } from './services/app-context.js';
 import { buildApp } from './http/app.js';
 import { startSealJob } from './jobs/seal-audit-job.js';
+import { startOutboxWorker } from './jobs/outbox-worker.js';
+import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
 import { seedDemoIfEmpty, DEMO_BANNER } from './services/seed-demo.js';
 import { cli as messages } from './i18n/zh-CN.js';
 
@@ -21,6 +23,8 @@ export async function serve(config: Config, opts: { seed: boolean }): Promise<vo
   const app = await buildApp(ctx);
   await app.listen({ host: config.HOST, port: config.PORT });
   const stopSeal = startSealJob(ctx);
+  const stopOutbox = startOutboxWorker(ctx);
+  const stopSweeper = startDeadlineSweeper(ctx);
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
   process.stdout.write(
     `\n${messages.serverStarted}: ${url}  (数据库: ${ctx.database.kind}${ctx.database.kind === 'pglite' ? `, 数据目录 ${config.dataDir}` : ''})\n` +
@@ -30,6 +34,8 @@ export async function serve(config: Config, opts: { seed: boolean }): Promise<vo
   const shutdown = async (signal: string) => {
     ctx.logger.info({ signal }, 'shutting down');
     stopSeal();
+    stopSweeper();
+    await stopOutbox();
     await app.close();
     await ctx.database.close();
     process.exit(0);

@@ -3,6 +3,8 @@
  * and the zh-CN text comes from src/i18n/zh-CN.ts by code.
  */
 export type ErrorCode =
+  | 'CASE_ALREADY_OWNED'
+  | 'SUPERVISION_NOT_OPEN'
   | 'VALIDATION_FAILED'
   | 'BAD_JSON'
   | 'PAYLOAD_TOO_LARGE'
@@ -34,6 +36,9 @@ export type ErrorCode =
   | 'USER_EXISTS'
   | 'CATEGORY_NOT_FOUND'
   | 'CATEGORY_INVALID'
+  | 'NOTIFICATION_NOT_FOUND'
+  | 'NOTIFICATION_CHANNEL_NOT_FOUND'
+  | 'NOTIFICATION_TARGET_INVALID'
   | 'PETITIONER_REQUIRED'
   | 'REPRESENTATIVES_TOO_MANY'
   | 'ACCUSATION_CONFLICT'

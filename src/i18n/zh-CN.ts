@@ -4,6 +4,8 @@
 import type { ErrorCode } from '../domain/errors.js';
 
 export const errorMessages: Record<ErrorCode, string> = {
+  CASE_ALREADY_OWNED: '该案件已由其他领导包案',
+  SUPERVISION_NOT_OPEN: '没有待回复的催办或督办',
   VALIDATION_FAILED: '提交的内容有误，请检查标出的字段',
   BAD_JSON: '请求内容不是合法的 JSON',
   PAYLOAD_TOO_LARGE: '提交的内容过大',
@@ -35,6 +37,9 @@ export const errorMessages: Record<ErrorCode, string> = {
   USER_EXISTS: '用户名已存在',
   CATEGORY_NOT_FOUND: '未找到该分类',
   CATEGORY_INVALID: '分类设置不合法',
+  NOTIFICATION_NOT_FOUND: '未找到该消息',
+  NOTIFICATION_CHANNEL_NOT_FOUND: '未找到该通知渠道',
+  NOTIFICATION_TARGET_INVALID: '通知渠道的地址不合法（机器人须为 http(s) 地址，邮件须为邮箱地址，短信须为手机号码）',
   PETITIONER_REQUIRED: '至少需要一名信访人',
   REPRESENTATIVES_TOO_MANY: '集体访最多推选 5 名代表',
   ACCUSATION_CONFLICT: '检举控告件不得交由被检举控告的单位办理',

@@ -21,6 +21,7 @@ import { OPEN_STATES } from '../domain/lifecycle/transitions.js';
 import { findActiveUser, findUnitsById } from '../store/org-repository.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import type { AppContext, StaffActor } from './context.js';
+import { syncCaseTimers } from './case-timers.js';
 import { recomputeClocks } from './case-clocks.js';
 import { resolvePublicIntakeUnit } from './settings.js';
 
@@ -136,6 +137,7 @@ export async function registerCase(
     const { snapshot, nextDue } = recomputeClocks(ctx, ruleSetId, urgency, base, now);
     const address = input.location?.address?.trim() || null;
     const searchText = ctx.segmenter.searchText(input.title, input.content);
+    await syncCaseTimers(ctx, tx, { region, id: caseId, ruleSetId, snapshot });
     // The number last, just before the writes: its counter row is locked until commit and
     // serialises concurrent intakes, so nothing slow may sit after it.
     const number = await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4)));

@@ -3,6 +3,7 @@
  * case under a row lock, checks scope, asks the domain, fills in due dates and writes the new
  * state with its events. An illegal command changes nothing.
  */
+import crypto from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { AppError } from '../domain/errors.js';
 import type { Urgency } from '../domain/case-fields.js';
@@ -17,6 +18,8 @@ import { caseInScope, isInAccusedUnit } from '../store/scope.js';
 import type { AppContext, ServiceActor, StaffActor } from './context.js';
 import { pausableClocksOf, recomputeClocks } from './case-clocks.js';
 import { registerCase } from './register-case.js';
+import { syncCaseTimers } from './case-timers.js';
+import { openSupervisionOf, recordSupervision, recordSupervisionReply } from './supervision.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 
@@ -76,6 +79,7 @@ export async function runCaseCommand(ctx: AppContext, actor: ServiceActor, caseI
     if (relations.size === 0) throw new AppError('CASE_NOT_FOUND');
 
     await checkCommandTargets(ctx, tx, actor, row, command, units);
+    const supervision = command.type === 'supervision_reply' ? await openSupervisionOf(tx, region, row.id, command.supervisionId) : null;
 
     const roles: readonly Role[] = actor.kind === 'petitioner' ? ['petitioner'] : actor.roles;
     const result = applyCommand(row.snapshot as CaseSnapshot, command, {
@@ -88,6 +92,7 @@ export async function runCaseCommand(ctx: AppContext, actor: ServiceActor, caseI
 
     const createdCaseIds: string[] = [];
     const extraData: Record<string, unknown> = {};
+    if (command.type === 'chase' || command.type === 'supervise') extraData.supervisionId = crypto.randomUUID();
     if (command.type === 'split') {
       for (const part of command.parts) {
         const child = await splitChild(ctx, tx, actor as StaffActor, row, part);
@@ -113,6 +118,7 @@ export async function runCaseCommand(ctx: AppContext, actor: ServiceActor, caseI
       ...(closing ? { closedAt: now } : {}),
       ...(command.type === 'reply' ? { replyOpinion: command.opinion, replyText: command.text, repliedAt: now } : {}),
       ...(command.type === 'merge' ? { mergedIntoId: command.intoCaseId } : {}),
+      ...(snapshot.ownerLeaderId && !row.flags.includes('leader_owned') ? { flags: [...row.flags, 'leader_owned'] } : {}),
     };
     await tx.update(cases).set(patch).where(and(eq(cases.region, region), eq(cases.id, row.id)));
 
@@ -125,6 +131,9 @@ export async function runCaseCommand(ctx: AppContext, actor: ServiceActor, caseI
       actorRole,
     }));
     const stored = await appendCaseEvents(tx, { region, caseId: row.id, count: row.eventCount, headHash: row.headHash }, events, now);
+    await syncCaseTimers(ctx, tx, { region, id: row.id, ruleSetId: row.ruleSetId, snapshot });
+    if (command.type === 'chase' || command.type === 'supervise') await recordSupervision(ctx, tx, actor as StaffActor, row, command, extraData.supervisionId as string);
+    if (supervision && command.type === 'supervision_reply') await recordSupervisionReply(ctx, tx, actor as StaffActor, supervision, command.text);
     if (command.type === 'merge') {
       const target = await findCaseForUpdate(tx, region, command.intoCaseId);
       if (target) {

@@ -1,7 +1,7 @@
 /**
  * Reads of the org tree and its users. Units are a small reference table (thousands of rows).
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, arrayOverlaps, eq, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from './database.js';
 import { orgUnits, users } from './schema.js';
 
@@ -51,3 +51,19 @@ export const ancestorsOf = (path: string, units: ReadonlyMap<string, UnitRow>): 
     .slice(0, -1)
     .map((id) => units.get(id))
     .filter((u): u is UnitRow => !!u);
+
+/**
+ * Given a unit's path and roles, returns the active users holding any of the roles whose scope
+ * covers the unit — only the nearest such scope (the district petition office for a grid's case,
+ * not every city-level dispatcher above it). Who answers for a case the office must act on.
+ */
+export async function nearestScopedUsers(q: Queryable, unitPath: string, roles: readonly string[]): Promise<string[]> {
+  const rows = await q
+    .select({ id: users.id, depth: orgUnits.depth })
+    .from(users)
+    .innerJoin(orgUnits, eq(orgUnits.id, users.scopeUnitId))
+    .where(and(eq(users.active, true), arrayOverlaps(users.roles, [...roles]), sql`starts_with(${unitPath}, ${orgUnits.path})`));
+  if (!rows.length) return [];
+  const deepest = Math.max(...rows.map((r) => r.depth));
+  return rows.filter((r) => r.depth === deepest).map((r) => r.id);
+}

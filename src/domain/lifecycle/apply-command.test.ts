@@ -89,6 +89,9 @@ function readyFor(command: CommandType, state: CaseState): CaseSnapshot {
     case 'rework':
       s.lastVisit = { contacted: true, solved: false, satisfied: false };
       break;
+    case 'supervision_reply':
+      s.openSupervisions = 1;
+      break;
     case 'finalize': {
       const window: ClockName = state === 'reviewed' ? 're_review_request' : 'review_request';
       s.clocks[window] = running(-1, 31); // the 30 days ran out yesterday
@@ -134,6 +137,10 @@ const SAMPLE: { [K in CommandType]: Extract<Command, { type: K }> } = {
   merge: { type: 'merge', intoCaseId: 'case-0001', reason: '同一人同一事项' },
   split: { type: 'split', parts: [{ title: '噪音扰民', content: '夜间施工' }, { title: '占道经营', content: '路口摊贩' }] },
   withdraw: { type: 'withdraw', reason: '问题已自行解决' },
+  take_ownership: { type: 'take_ownership', note: '列入百案攻坚' },
+  chase: { type: 'chase', reason: '请加快办理', replyDueAt: '2099-01-01T00:00:00.000Z' },
+  supervise: { type: 'supervise', reason: '群众反映强烈，挂牌督办', replyDueAt: '2099-01-01T00:00:00.000Z', listed: true },
+  supervision_reply: { type: 'supervision_reply', supervisionId: '00000000-0000-4000-8000-000000000001', text: '已约谈物业，本周内整改' },
 };
 const COMMAND_TYPES = Object.keys(SAMPLE) as CommandType[];
 const ALL_ROLES: readonly Role[] = ['registrar', 'dispatcher', 'handler', 'unit_head', 'supervisor', 'leader', 'admin', 'petitioner', 'system'];

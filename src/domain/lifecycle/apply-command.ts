@@ -172,6 +172,16 @@ function applyEffects(next: CaseSnapshot, prev: CaseSnapshot, command: Command, 
     case 'rework':
       next.reworkCount = prev.reworkCount + 1;
       return { reworkCount: next.reworkCount };
+    case 'take_ownership':
+      next.ownerLeaderId = ctx.actor.userId;
+      return { leaderId: ctx.actor.userId };
+    case 'chase':
+    case 'supervise':
+      next.openSupervisions = (prev.openSupervisions ?? 0) + 1;
+      return { targetUnitId: prev.leadUnitId };
+    case 'supervision_reply':
+      next.openSupervisions = Math.max(0, (prev.openSupervisions ?? 0) - 1);
+      return {};
     default:
       return {};
   }
@@ -299,6 +309,17 @@ export function validateCommand(command: Command, snapshot: CaseSnapshot): void 
     case 'merge':
       requireText(t, 'intoCaseId', command.intoCaseId);
       return optionalText(t, 'reason', command.reason);
+    case 'take_ownership':
+      return optionalText(t, 'note', command.note);
+    case 'chase':
+    case 'supervise':
+      requireText(t, 'reason', command.reason);
+      if (typeof command.replyDueAt !== 'string' || !Number.isFinite(Date.parse(command.replyDueAt))) invalid(t, 'replyDueAt', 'not_a_date');
+      if (command.type === 'supervise' && command.listed !== undefined) requireBool(t, 'listed', command.listed);
+      return;
+    case 'supervision_reply':
+      requireText(t, 'supervisionId', command.supervisionId);
+      return requireText(t, 'text', command.text);
     case 'split':
       if (!Array.isArray(command.parts)) return invalid(t, 'parts', 'required');
       command.parts.forEach((p: unknown, i) => {

@@ -50,6 +50,7 @@ const ALL_COMMANDS = Object.keys({
   start_hearing: 1, end_hearing: 1, record_mediation: 1, refer_joint_meeting: 1, note: 1, contact_log: 1, request_extension: 1,
   approve_extension: 1, reject_extension: 1, reply: 1, return_visit: 1, rate: 1, close: 1, rework: 1, request_review: 1,
   review_opinion: 1, request_re_review: 1, re_review_opinion: 1, finalize: 1, merge: 1, split: 1, withdraw: 1,
+  take_ownership: 1, chase: 1, supervise: 1, supervision_reply: 1,
 } satisfies Record<CommandType, 1>) as CommandType[];
 
 describe('state categories', () => {

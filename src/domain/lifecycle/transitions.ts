@@ -222,6 +222,25 @@ const requestWindowPassed: GuardCheck = (s, _c, ctx) => {
   return { code: 'CASE_ILLEGAL_TRANSITION', details: { reason: 'window_open', clock, dueAt: s.clocks[clock]?.dueAt ?? null } };
 };
 
+/** 领导包案: a case has one owning leader at a time; taking it from another leader is not a command. */
+const notOwnedByAnother: GuardCheck = (s, _c, ctx) =>
+  s.ownerLeaderId === null || s.ownerLeaderId === undefined
+    ? null
+    : { code: 'CASE_ALREADY_OWNED', details: { ownerLeaderId: s.ownerLeaderId, self: s.ownerLeaderId === ctx.actor.userId } };
+
+/** Only a unit that leads the case can be chased or supervised. */
+const hasLeadUnit: GuardCheck = (s) => (s.leadUnitId ? null : { code: 'CASE_ILLEGAL_TRANSITION', details: { reason: 'no_lead_unit' } });
+
+/** A reply deadline lies in the future (the payload part; skipped when only state and time are judged). */
+const replyDueInFuture: GuardCheck = (_s, c, ctx) => {
+  if (c === null || (c.type !== 'chase' && c.type !== 'supervise')) return null;
+  const due = Date.parse(c.replyDueAt);
+  return Number.isFinite(due) && due > ctx.now.getTime() ? null : { code: 'VALIDATION_FAILED', details: { field: 'replyDueAt', issue: 'not_in_future' } };
+};
+
+const supervisionOpen: GuardCheck = (s) =>
+  (s.openSupervisions ?? 0) > 0 ? null : { code: 'SUPERVISION_NOT_OPEN', details: { reason: 'none_open' } };
+
 const atLeastTwoParts: GuardCheck = (_s, c) =>
   c !== null && c.type === 'split' && c.parts.length < 2
     ? { code: 'VALIDATION_FAILED', details: { field: 'parts', issue: 'at_least_two', count: c.parts.length } }
@@ -439,6 +458,28 @@ export const TRANSITIONS: readonly TransitionRow[] = Object.freeze([
     command: 'split', from: ['registered', 'accepted', 'dispatched', 'handling'], to: 'same',
     roles: ['dispatcher'], relations: ['scope'],
     check: atLeastTwoParts, event: 'case.split', labelZh: '拆分',
+  }),
+  // DOMAIN.md §5: 领导包案 — a leader takes a case in his scope and owns it until it is settled.
+  row({
+    command: 'take_ownership', from: OPEN_STATES, to: 'same',
+    roles: ['leader'], relations: ['scope'],
+    check: notOwnedByAnother, event: 'case.ownership_taken', labelZh: '领导包案',
+  }),
+  // DOMAIN.md §5: 催办 and 督办 are events with a target unit (the lead), a reason and a reply deadline.
+  row({
+    command: 'chase', from: ['dispatched', 'handling'], to: 'same',
+    roles: ['supervisor', 'leader'], relations: ['scope', 'owner'],
+    check: all(hasLeadUnit, replyDueInFuture), event: 'case.chased', labelZh: '催办',
+  }),
+  row({
+    command: 'supervise', from: ['dispatched', 'handling'], to: 'same',
+    roles: ['supervisor', 'leader'], relations: ['scope', 'owner'],
+    check: all(hasLeadUnit, replyDueInFuture), event: 'case.supervised', labelZh: '督办',
+  }),
+  row({
+    command: 'supervision_reply', from: NON_TERMINAL_STATES, to: 'same',
+    roles: ['handler', 'unit_head'], relations: ['lead'],
+    check: supervisionOpen, event: 'case.supervision_replied', labelZh: '督办回复',
   }),
   row({
     command: 'withdraw', from: ['registered', 'accepted', 'dispatched', 'objected', 'handling', 'replied'], to: 'withdrawn',

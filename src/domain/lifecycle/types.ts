@@ -85,6 +85,8 @@ export interface CaseSnapshot {
   reworkCount: number;
   lastVisit: { contacted: boolean; solved: boolean; satisfied: boolean } | null;
   clocks: Partial<Record<ClockName, ClockState>>;
+  /** 催办/督办 sent to the lead unit and not yet answered (the rows themselves live in `supervisions`). */
+  openSupervisions?: number;
 }
 
 export type Command =
@@ -118,7 +120,11 @@ export type Command =
   | { type: 'finalize'; reason: string }
   | { type: 'merge'; intoCaseId: string; reason?: string }
   | { type: 'split'; parts: { title: string; content: string }[] } // the service creates the new cases
-  | { type: 'withdraw'; reason: string };
+  | { type: 'withdraw'; reason: string }
+  | { type: 'take_ownership'; note?: string } // 领导包案: the leader issuing it owns the case until it is settled
+  | { type: 'chase'; reason: string; replyDueAt: string } // 催办: the lead unit must answer by replyDueAt
+  | { type: 'supervise'; reason: string; replyDueAt: string; listed?: boolean } // 督办 / 挂牌督办 (listed)
+  | { type: 'supervision_reply'; supervisionId: string; text: string }; // the lead unit answers a chase or supervision
 export type CommandType = Command['type'];
 
 /** An event as the domain produces it; the service adds ids, actor, time and the hash chain. */

@@ -1,0 +1,53 @@
+/**
+ * Keeping a case's timers in step with its clocks, in the transaction that changes the case: the
+ * timers that should exist are inserted (a timer already there, fired or not, is kept — so a
+ * reminder is never sent twice), unfired ones that no longer match a running clock are removed.
+ */
+import crypto from 'node:crypto';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { plannedTimers } from '../domain/deadlines/reminders.js';
+import type { CaseSnapshot } from '../domain/lifecycle/types.js';
+import type { Queryable } from '../store/database.js';
+import { timers } from '../store/schema.js';
+import { ruleSetOf, UNIT_CLOCKS } from './case-clocks.js';
+import type { AppContext } from './context.js';
+
+/** Given a case as just written, makes its reminder and overdue timers match its running clocks. */
+export async function syncCaseTimers(
+  ctx: Pick<AppContext, 'statute'>,
+  tx: Queryable,
+  c: { region: string; id: string; ruleSetId: string; snapshot: CaseSnapshot },
+): Promise<void> {
+  const planned = plannedTimers(c.snapshot, ruleSetOf(ctx, c.ruleSetId).reminderDaysBefore, UNIT_CLOCKS, ctx.statute.calendar);
+  const keep = planned.map((p) => sql`(${p.kind}::text, ${p.ref}::text, ${p.dueAt.toISOString()}::timestamptz)`);
+  // Unfired clock timers that no plan keeps: the clock stopped, paused, or its due date moved.
+  await tx.delete(timers).where(
+    and(
+      eq(timers.region, c.region),
+      eq(timers.caseId, c.id),
+      inArray(timers.kind, ['remind', 'overdue']),
+      isNull(timers.firedAt),
+      keep.length ? sql`(${timers.kind}, ${timers.ref}, ${timers.dueAt}) not in (${sql.join(keep, sql`, `)})` : undefined,
+    ),
+  );
+  if (!planned.length) return;
+  await tx
+    .insert(timers)
+    .values(planned.map((p) => ({ region: c.region, id: crypto.randomUUID(), caseId: c.id, kind: p.kind, ref: p.ref, dueAt: p.dueAt, fireAt: p.fireAt })))
+    .onConflictDoNothing();
+}
+
+/** Given a supervision with a reply deadline, adds the timer that escalates it if unanswered. */
+export async function addSupervisionTimer(tx: Queryable, region: string, caseId: string, supervisionId: string, replyDueAt: Date): Promise<void> {
+  await tx
+    .insert(timers)
+    .values({ region, id: crypto.randomUUID(), caseId, kind: 'supervision_due', ref: supervisionId, dueAt: replyDueAt, fireAt: replyDueAt })
+    .onConflictDoNothing();
+}
+
+/** Given an answered supervision, removes its unfired escalation timer. */
+export async function dropSupervisionTimer(tx: Queryable, region: string, caseId: string, supervisionId: string): Promise<void> {
+  await tx
+    .delete(timers)
+    .where(and(eq(timers.region, region), eq(timers.caseId, caseId), eq(timers.kind, 'supervision_due'), eq(timers.ref, supervisionId), isNull(timers.firedAt)));
+}
