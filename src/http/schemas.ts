@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { CHANNELS, NATURES, TYPES_12345, URGENCIES } from '../domain/case-fields.js';
-import { LEGAL_CHANNELS, REPLY_OPINIONS } from '../domain/lifecycle/types.js';
+import { LEGAL_CHANNELS, REPLY_OPINIONS, type CommandType } from '../domain/lifecycle/types.js';
 
 // Field-level messages in details.fields speak Chinese too (zod's own zh-CN locale).
 z.config(z.locales.zhCN());
@@ -120,7 +120,14 @@ export const CommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('merge'), intoCaseId: uuid, reason: text(0, 2000).optional() }),
   z.strictObject({ type: z.literal('split'), parts: z.array(z.strictObject({ title: text(2, 100), content: text(5, 10_000) })).min(2).max(10) }),
   z.strictObject({ type: z.literal('withdraw'), reason }),
+  z.strictObject({ type: z.literal('take_ownership'), note: text(0, 2000).optional() }),
+  z.strictObject({ type: z.literal('chase'), reason, replyDueAt: z.iso.datetime({ offset: true }) }),
+  z.strictObject({ type: z.literal('supervise'), reason, replyDueAt: z.iso.datetime({ offset: true }), listed: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('supervision_reply'), supervisionId: uuid, text: text(1, 5000) }),
 ]);
+
+/** Every domain command has an HTTP shape: this fails to compile when one is added without it. */
+export const EVERY_COMMAND_HAS_A_SCHEMA: [Exclude<CommandType, z.infer<typeof CommandSchema>['type']>] extends [never] ? true : never = true;
 
 /** Commands a petitioner may send from the public portal. */
 export const PublicCommandSchema = z.discriminatedUnion('type', [

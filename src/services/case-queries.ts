@@ -7,9 +7,9 @@ import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-or
 import { AppError } from '../domain/errors.js';
 import type { CaseSnapshot } from '../domain/lifecycle/types.js';
 import { OPEN_STATES, allowedCommands } from '../domain/lifecycle/transitions.js';
-import { casePetitioners, cases } from '../store/schema.js';
+import { casePetitioners, cases, supervisions } from '../store/schema.js';
 import { listCaseEvents } from '../store/case-events.js';
-import { findUnitsById } from '../store/org-repository.js';
+import { findActiveUser, findUnitsById } from '../store/org-repository.js';
 import { caseScopeFilter } from '../store/scope.js';
 import type { AppContext, StaffActor } from './context.js';
 import { appendCaseEvents } from '../store/case-events.js';
@@ -21,7 +21,7 @@ import { prefixTsQuery } from '../domain/text/segment.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const QUEUES = ['to_sign', 'handling', 'due_soon', 'overdue', 'awaiting_visit', 'leader_owned', 'to_accept', 'all'] as const;
+export const QUEUES = ['to_sign', 'handling', 'due_soon', 'overdue', 'awaiting_visit', 'leader_owned', 'supervised', 'to_accept', 'all'] as const;
 export type Queue = (typeof QUEUES)[number];
 
 export interface CaseListFilter {
@@ -65,6 +65,10 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
       break;
     case 'leader_owned':
       conds.push(eq(cases.ownerLeaderId, actor.userId));
+      break;
+    case 'supervised':
+      // 催办/督办 waiting for an answer: for the lead unit to answer, for supervisors to follow.
+      conds.push(sql`coalesce((${cases.snapshot}->>'openSupervisions')::int, 0) > 0`);
       break;
     default:
       break;
@@ -184,9 +188,16 @@ export async function getCase(ctx: AppContext, actor: StaffActor, caseId: string
     .where(and(eq(casePetitioners.region, row.region), eq(casePetitioners.caseId, row.id)))
     .orderBy(asc(casePetitioners.seq));
   const events = await listCaseEvents(ctx.db, row.region, row.id);
+  const sups = await ctx.db
+    .select()
+    .from(supervisions)
+    .where(and(eq(supervisions.region, row.region), eq(supervisions.caseId, row.id)))
+    .orderBy(asc(supervisions.createdAt));
   const relations = relationsOf(actor, row, units);
   const snapshot = row.snapshot as CaseSnapshot;
-  const unitName = (id: string | null) => (id ? units.get(id)?.name ?? null : null);
+  const supUnits = await findUnitsById(ctx.db, sups.flatMap((x) => [x.targetUnitId, x.escalatedToUnitId]).filter((x): x is string => !!x && !units.has(x)));
+  const unitName = (id: string | null) => (id ? units.get(id)?.name ?? supUnits.get(id)?.name ?? null : null);
+  const ownerLeader = row.ownerLeaderId ? await findActiveUser(ctx.db, row.ownerLeaderId) : null;
   return {
     ...presentCaseSummary(row, now),
     type12345: row.type12345,
@@ -198,6 +209,20 @@ export async function getCase(ctx: AppContext, actor: StaffActor, caseId: string
     leadUnit: row.leadUnitId ? { id: row.leadUnitId, name: unitName(row.leadUnitId) } : null,
     assistUnits: row.assistUnitIds.map((id) => ({ id, name: unitName(id) })),
     ownerLeaderId: row.ownerLeaderId,
+    ownerLeader: row.ownerLeaderId ? { id: row.ownerLeaderId, name: ownerLeader?.displayName ?? null } : null,
+    supervisions: sups.map((x) => ({
+      id: x.id,
+      kind: x.kind,
+      targetUnit: { id: x.targetUnitId, name: unitName(x.targetUnitId) },
+      reason: x.reason,
+      replyDueAt: x.replyDueAt.toISOString(),
+      createdAt: x.createdAt.toISOString(),
+      repliedAt: x.repliedAt?.toISOString() ?? null,
+      replyText: x.replyText,
+      escalatedAt: x.escalatedAt?.toISOString() ?? null,
+      escalatedToUnit: x.escalatedToUnitId ? { id: x.escalatedToUnitId, name: unitName(x.escalatedToUnitId) } : null,
+      overdue: !x.repliedAt && x.replyDueAt.getTime() <= now.getTime(),
+    })),
     location: { address: row.addressMask, lat: row.lat, lng: row.lng },
     petitionerCount: row.petitionerCount,
     petitioners: petitioners.map((p) => ({
