@@ -126,9 +126,6 @@ export const CommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('supervision_reply'), supervisionId: uuid, text: text(1, 5000) }),
 ]);
 
-/** Every domain command has an HTTP shape: this fails to compile when one is added without it. */
-export const EVERY_COMMAND_HAS_A_SCHEMA: [Exclude<CommandType, z.infer<typeof CommandSchema>['type']>] extends [never] ? true : never = true;
-
 /** Commands a petitioner may send from the public portal. */
 export const PublicCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('rate'), satisfied: z.boolean(), solved: z.boolean(), comment: text(0, 1000).optional() }),
@@ -136,5 +133,8 @@ export const PublicCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('request_re_review'), reason }),
   z.strictObject({ type: z.literal('withdraw'), reason }),
 ]);
+
+/** Every domain command has an HTTP shape (staff or public): this fails to compile when one is added without it. */
+export const EVERY_COMMAND_HAS_A_SCHEMA: [Exclude<CommandType, z.infer<typeof CommandSchema>['type'] | z.infer<typeof PublicCommandSchema>['type']>] extends [never] ? true : never = true;
 
 export const ErrorSchema = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() });
