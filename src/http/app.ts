@@ -21,6 +21,7 @@ import { metaRoutes } from './routes/meta-routes.js';
 import { attachmentRoutes } from './routes/attachment-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { posterRoutes } from './routes/poster-routes.js';
+import { notificationRoutes } from './routes/notification-routes.js';
 
 export interface BuildAppOptions {
   /** disable per-client rate limits (load tests and benchmarks measure the app, not the limiter) */
@@ -103,6 +104,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(attachmentRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
   await app.register(posterRoutes, { ctx });
+  await app.register(notificationRoutes, { ctx });
 
   webServed = opts.web === false ? false : await registerWebApp(app);
   if (!webServed) app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
