@@ -49,10 +49,16 @@ export interface PublicCaseView {
   dueAt: string | null;
   dueStatus: 'none' | 'ok' | 'due_soon' | 'overdue';
   reply: { opinion: string | null; text: string; at: string | null } | null;
+  refusal: { reason: string; legalChannel: string; at: string } | null;
+  reviewOpinion: { opinion: string; text: string; at: string } | null;
+  reReviewOpinion: { opinion: string; text: string; at: string } | null;
   reviewRequestDueAt: string | null;
   reReviewRequestDueAt: string | null;
   canRate: boolean;
-  timeline: { at: string; text: string }[];
+  canRequestReview: boolean;
+  canRequestReReview: boolean;
+  canWithdraw: boolean;
+  timeline: { at: string; text: string; detail: string | null }[];
 }
 
 export type PetitionerCommand =

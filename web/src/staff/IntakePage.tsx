@@ -3,8 +3,8 @@
  * decides (phone and ID numbers are checked here with the same domain rules first, so every bad
  * field shows at once). On success the number and query code are shown, with the printable notice.
  *
- * Earlier cases of the same petitioner are not shown while the phone number is typed: the API has
- * no lookup of cases by petitioner (personal data is only searchable server-side by blind index).
+ * Beside the form, the petitioner's earlier cases and possible duplicates appear as they type
+ * (IntakeHints); an inquiry can be answered on the spot in the same step (繁简分流).
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Checkbox, Col, DatePicker, Form, Input, Radio, Result, Row, Select, Space, Tooltip, Typography } from 'antd';
@@ -19,6 +19,7 @@ import { CategoryTreeSelect, UnitTreeSelect } from './components';
 import { applyServerError } from '../api/form-errors';
 import { useFailure } from '../api/use-failure';
 import { useCategories, useMeta, useUnits } from './reference';
+import { IntakeHints } from './IntakeHints';
 import { hasAnyRole, useMe } from './session';
 import type { CaseDetail, Grid } from './types';
 import type { NoticeData } from './NoticePage';
@@ -27,7 +28,7 @@ const s = t.staff.intake;
 const STAFF_CHANNELS = ['phone', 'letter', 'visit', 'leader_reception', 'grid_report', 'transfer_12345'];
 const COLLECTIVE = 5; // Art. 20: five or more people are a collective petition …
 const MAX_REPS = 5; // … and choose at most five representatives
-const FORM_ROOTS = ['channel', 'nature', 'type12345', 'urgency', 'category', 'title', 'content', 'petitioners', 'confidential', 'gridId', 'location', 'accusedUnitIds', 'receivedAt', 'acceptNow'];
+const FORM_ROOTS = ['channel', 'nature', 'type12345', 'urgency', 'category', 'title', 'content', 'petitioners', 'confidential', 'gridId', 'location', 'accusedUnitIds', 'receivedAt', 'acceptNow', 'answerNow', 'answerText'];
 
 interface PetitionerValues {
   name?: string;
@@ -52,6 +53,8 @@ interface IntakeValues {
   location?: { address?: string };
   accusedUnitIds?: string[];
   acceptNow?: boolean;
+  answerNow?: boolean;
+  answerText?: string;
 }
 
 interface Created {
@@ -83,6 +86,11 @@ export function IntakePage() {
   const nature = Form.useWatch('nature', form);
   const people = Form.useWatch('petitioners', form) as PetitionerValues[] | undefined;
   const canAccept = hasAnyRole(me, ['dispatcher', 'leader']);
+  const canAnswer = hasAnyRole(me, ['registrar', 'dispatcher']); // answer_on_spot in the transition table
+  const answerNow = Form.useWatch('answerNow', form);
+  const acceptNow = Form.useWatch('acceptNow', form);
+  const title = Form.useWatch('title', form);
+  const content = Form.useWatch('content', form);
 
   useEffect(() => {
     document.title = `${s.title} - ${t.common.appName}`;
@@ -118,7 +126,8 @@ export function IntakePage() {
       location: trimmed(v.location?.address) ? { address: trimmed(v.location?.address) } : undefined,
       accusedUnitIds: v.nature === 'accusation' && v.accusedUnitIds?.length ? v.accusedUnitIds : undefined,
       receivedAt: v.receivedAt ? v.receivedAt.format() : undefined,
-      acceptNow: canAccept && v.acceptNow ? true : undefined,
+      acceptNow: canAccept && v.acceptNow && !v.answerNow ? true : undefined,
+      answerNow: canAnswer && v.answerNow ? trimmed(v.answerText) : undefined,
     };
     try {
       const r = await api.post<{ id: string; number: string; queryCode: string; state: string }>('/api/cases', body);
@@ -137,7 +146,7 @@ export function IntakePage() {
           petitionerCount: v.petitioners.length,
         },
       });
-      message.success(r.state === 'accepted' ? s.createdAccepted : s.created);
+      message.success(createdTitle(r.state));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return fail(err);
       const stray = applyServerError(form, err, (n) => FORM_ROOTS.includes(String(n[0])));
@@ -154,7 +163,7 @@ export function IntakePage() {
       <Card>
         <Result
           status="success"
-          title={created.state === 'accepted' ? s.createdAccepted : s.created}
+          title={createdTitle(created.state)}
           subTitle={s.codeHint}
           extra={[
             <Button key="print" type="primary" icon={<PrinterOutlined />} onClick={() => navigate('/staff/notice', { state: created.notice })}>
@@ -301,7 +310,7 @@ export function IntakePage() {
               </Form.Item>
               <Tooltip title={canAccept ? s.acceptNowHint : s.acceptNowDenied}>
                 <Form.Item name="acceptNow" valuePropName="checked" style={{ marginBottom: 0 }}>
-                  <Checkbox disabled={!canAccept}>{s.acceptNow}</Checkbox>
+                  <Checkbox disabled={!canAccept || !!answerNow}>{s.acceptNow}</Checkbox>
                 </Form.Item>
               </Tooltip>
               {!canAccept && (
@@ -309,7 +318,27 @@ export function IntakePage() {
                   {s.acceptNowDenied}
                 </Typography.Text>
               )}
+              {canAnswer && (
+                <>
+                  <Tooltip title={s.answerNowHint}>
+                    <Form.Item
+                      name="answerNow"
+                      valuePropName="checked"
+                      style={{ marginBottom: answerNow ? 8 : 0, marginTop: 8 }}
+                      rules={[{ validator: async (_r, v?: boolean) => { if (v && form.getFieldValue('acceptNow')) throw new Error(s.answerOrAccept); } }]}
+                    >
+                      <Checkbox disabled={!!acceptNow}>{s.answerNow}</Checkbox>
+                    </Form.Item>
+                  </Tooltip>
+                  {answerNow && (
+                    <Form.Item name="answerText" label={s.answerText} rules={[{ required: true, whitespace: true, message: s.answerRequired }]} style={{ marginBottom: 0 }}>
+                      <Input.TextArea rows={4} maxLength={5000} showCount />
+                    </Form.Item>
+                  )}
+                </>
+              )}
             </Card>
+            <IntakeHints values={{ title, content, petitioners: people }} />
           </Col>
         </Row>
 
@@ -396,6 +425,12 @@ export function IntakePage() {
       </Form>
     </section>
   );
+}
+
+function createdTitle(state: string): string {
+  if (state === 'accepted') return s.createdAccepted;
+  if (state === 'answered_on_spot') return s.createdAnswered;
+  return s.created;
 }
 
 async function phoneValidator(_r: unknown, v?: string) {

@@ -62,6 +62,20 @@ export function CaseStatus({ view }: { view: PublicCaseView }) {
         />
       </Card>
 
+      {view.refusal && (
+        <Card className="citizen-section" size="small" title={m.refusal} data-testid="case-refusal">
+          <Descriptions
+            column={1}
+            size="small"
+            items={[
+              { key: 'reason', label: m.refusalReason, children: view.refusal.reason },
+              { key: 'channel', label: m.legalChannel, children: t.staff.legalChannels[view.refusal.legalChannel] ?? view.refusal.legalChannel },
+              { key: 'at', label: m.refusedAt, children: formatDayTime(view.refusal.at) },
+            ]}
+          />
+        </Card>
+      )}
+
       {view.reply && (
         <Card className="citizen-section" size="small" title={m.reply} data-testid="case-reply">
           <Descriptions
@@ -77,7 +91,29 @@ export function CaseStatus({ view }: { view: PublicCaseView }) {
           </Typography.Paragraph>
         </Card>
       )}
+      <Opinion title={m.reviewOpinion} opinion={view.reviewOpinion} testId="case-review-opinion" />
+      <Opinion title={m.reReviewOpinion} opinion={view.reReviewOpinion} testId="case-re-review-opinion" />
     </>
+  );
+}
+
+/** A review (复查) or re-review (复核) opinion, as issued. */
+function Opinion({ title, opinion, testId }: { title: string; opinion: PublicCaseView['reviewOpinion']; testId: string }) {
+  if (!opinion) return null;
+  return (
+    <Card className="citizen-section" size="small" title={title} data-testid={testId}>
+      <Descriptions
+        column={1}
+        size="small"
+        items={[
+          { key: 'opinion', label: m.replyOpinion, children: <Tag color="blue">{t.common.opinions[opinion.opinion] ?? opinion.opinion}</Tag> },
+          { key: 'at', label: m.issuedAt, children: formatDayTime(opinion.at) },
+        ]}
+      />
+      <Typography.Paragraph className="citizen-reply" style={{ marginTop: 8, marginBottom: 0 }}>
+        {opinion.text}
+      </Typography.Paragraph>
+    </Card>
   );
 }
 
@@ -93,6 +129,7 @@ export function CaseTimeline({ view }: { view: PublicCaseView }) {
           content: (
             <>
               <div>{s.text}</div>
+              {s.detail && <Typography.Paragraph style={{ margin: 0 }}>{s.detail}</Typography.Paragraph>}
               <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                 {formatDayTime(s.at)}
               </Typography.Text>

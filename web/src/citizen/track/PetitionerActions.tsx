@@ -8,9 +8,6 @@ import { formatDay } from '../format-date';
 
 const m = t.citizen;
 
-/** Where the case can still be withdrawn by its petitioner (the `withdraw` row of src/domain/lifecycle/transitions.ts). */
-const WITHDRAWABLE = ['registered', 'accepted', 'dispatched', 'objected', 'handling', 'replied'];
-
 export interface Proof {
   number: string;
   code: string;
@@ -22,20 +19,20 @@ interface Props {
   onChanged: (view: PublicCaseView) => void;
 }
 
-/** Given an instant, returns whether it is still ahead (a statutory window still open). */
-const isAhead = (iso: string | null): iso is string => !!iso && new Date(iso).getTime() > Date.now();
-
 /** Given a refusal, returns the words to show for it. */
 const problemOf = (err: unknown) => (err instanceof ApiError ? (err.code === 'NETWORK' ? m.networkError : err.message) : m.unknownError);
 
-/** What the petitioner may do now: rate the reply, ask for review or re-review within the window, withdraw. */
+/**
+ * What the petitioner may do now — rate the reply, ask for review or re-review within the window,
+ * withdraw — as the server says (the same transition table and statutory windows the staff see).
+ */
 export function PetitionerActions({ proof, view, onChanged }: Props) {
   return (
     <>
       {view.canRate && <RateCard proof={proof} onChanged={onChanged} />}
-      {isAhead(view.reviewRequestDueAt) && <ReviewCard kind="review" due={view.reviewRequestDueAt} proof={proof} onChanged={onChanged} />}
-      {isAhead(view.reReviewRequestDueAt) && <ReviewCard kind="reReview" due={view.reReviewRequestDueAt} proof={proof} onChanged={onChanged} />}
-      {WITHDRAWABLE.includes(view.state) && <Withdraw proof={proof} onChanged={onChanged} />}
+      {view.canRequestReview && view.reviewRequestDueAt && <ReviewCard kind="review" due={view.reviewRequestDueAt} proof={proof} onChanged={onChanged} />}
+      {view.canRequestReReview && view.reReviewRequestDueAt && <ReviewCard kind="reReview" due={view.reReviewRequestDueAt} proof={proof} onChanged={onChanged} />}
+      {view.canWithdraw && <Withdraw proof={proof} onChanged={onChanged} />}
     </>
   );
 }

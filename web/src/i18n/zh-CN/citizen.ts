@@ -116,6 +116,13 @@ export const citizen = {
     replyOpinion: '处理意见',
     repliedAt: '答复时间',
     noReply: '尚未答复',
+    refusal: '不予受理告知',
+    refusalReason: '理由',
+    legalChannel: '请通过以下途径办理',
+    refusedAt: '告知时间',
+    reviewOpinion: '复查意见',
+    reReviewOpinion: '复核意见',
+    issuedAt: '出具时间',
     timeline: '办理过程',
     explain: {
       registered: '您的诉求已登记，正在等待受理。',
