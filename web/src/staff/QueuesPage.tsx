@@ -18,7 +18,7 @@ import { fmtTime } from './format';
 import type { CaseList, CaseSummary, QueueCounts } from './types';
 
 const s = t.staff.queues;
-const QUEUES = ['to_accept', 'to_sign', 'handling', 'due_soon', 'overdue', 'awaiting_visit', 'leader_owned', 'all'] as const;
+const QUEUES = ['to_accept', 'to_sign', 'handling', 'due_soon', 'overdue', 'awaiting_visit', 'leader_owned', 'supervised', 'all'] as const;
 const PAGE_SIZE = 20;
 
 export function QueuesPage() {

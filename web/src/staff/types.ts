@@ -75,6 +75,8 @@ export interface CaseDetail extends CaseSummary {
   leadUnit: UnitRef | null;
   assistUnits: UnitRef[];
   ownerLeaderId: string | null;
+  ownerLeader: { id: string; name: string | null } | null;
+  supervisions: Supervision[];
   location: { address: string | null; lat: number | null; lng: number | null };
   petitionerCount: number;
   petitioners: MaskedPetitioner[];
@@ -87,6 +89,21 @@ export interface CaseDetail extends CaseSummary {
   parentCaseId: string | null;
   timeline: TimelineEvent[];
   abilities: string[];
+}
+
+/** 催办 / 督办 / 挂牌督办 on a case, with the lead unit's answer or the escalation. */
+export interface Supervision {
+  id: string;
+  kind: 'chase' | 'supervise' | 'listed';
+  targetUnit: UnitRef;
+  reason: string;
+  replyDueAt: string;
+  createdAt: string;
+  repliedAt: string | null;
+  replyText: string | null;
+  escalatedAt: string | null;
+  escalatedToUnit: UnitRef | null;
+  overdue: boolean;
 }
 
 export interface Revealed {

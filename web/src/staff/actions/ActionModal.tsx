@@ -4,7 +4,8 @@
  * A refusal by the server keeps the modal open with what was typed, the message next to the field.
  */
 import { useRef, useState } from 'react';
-import { App, Alert, Button, Checkbox, Form, Input, InputNumber, Modal, Radio, Select, Space, Typography } from 'antd';
+import { App, Alert, Button, Checkbox, DatePicker, Form, Input, InputNumber, Modal, Radio, Select, Space, Typography } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { api, ApiError, qs } from '../../api/client';
 import { t } from '../../i18n/zh-CN';
@@ -48,6 +49,10 @@ export const SUPPORTED_COMMANDS = [
   'merge',
   'split',
   'withdraw',
+  'take_ownership',
+  'chase',
+  'supervise',
+  'supervision_reply',
 ] as const;
 
 type Values = Record<string, any>;
@@ -392,6 +397,56 @@ function ActionForm({ command, label, detail, me, units, onClose, onDone }: Prop
       case 'request_review':
       case 'request_re_review':
         return reasonField();
+      case 'take_ownership':
+        return (
+          <>
+            <Typography.Paragraph type="secondary">{a.takeOwnershipHint}</Typography.Paragraph>
+            <Form.Item name="note" label={a.note}>
+              <Input.TextArea rows={2} maxLength={2000} />
+            </Form.Item>
+          </>
+        );
+      case 'chase':
+      case 'supervise':
+        return (
+          <>
+            <Typography.Paragraph type="secondary">{a.chaseHint}</Typography.Paragraph>
+            {reasonField()}
+            <Form.Item
+              name="replyDueAt"
+              label={a.replyDueAt}
+              rules={[
+                { required: true, message: a.replyDueAtRequired },
+                { validator: async (_r, v?: Dayjs) => { if (v && !v.isAfter(dayjs())) throw new Error(a.replyDueAtPast); } },
+              ]}
+            >
+              <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" disabledDate={(d) => d.isBefore(dayjs().startOf('day'))} style={{ width: '100%' }} />
+            </Form.Item>
+            {command === 'supervise' && (
+              <Form.Item name="listed" valuePropName="checked">
+                <Checkbox>{a.listed}</Checkbox>
+              </Form.Item>
+            )}
+          </>
+        );
+      case 'supervision_reply': {
+        const open = detail.supervisions.filter((x) => !x.repliedAt);
+        return (
+          <>
+            <Form.Item name="supervisionId" label={a.supervision} rules={[{ required: true, message: a.supervisionRequired }]}>
+              <Select
+                options={open.map((x) => ({
+                  value: x.id,
+                  label: `${t.staff.supervision.kinds[x.kind] ?? x.kind}：${x.reason}（${t.staff.supervision.due} ${dayjs(x.replyDueAt).format('YYYY-MM-DD HH:mm')}）`,
+                }))}
+              />
+            </Form.Item>
+            <Form.Item name="text" label={a.supervisionReply} rules={[{ required: true, whitespace: true, message: a.supervisionReplyRequired }]}>
+              <Input.TextArea rows={4} maxLength={5000} showCount />
+            </Form.Item>
+          </>
+        );
+      }
       case 'merge':
         return (
           <>
@@ -510,6 +565,14 @@ function initialValues(command: string, detail: CaseDetail): Values {
       return { parts: [{ title: '', content: '' }, { title: '', content: '' }] };
     case 'redispatch':
       return { leadUnitId: undefined, assistUnitIds: [] };
+    case 'chase':
+    case 'supervise':
+      // three days, at the end of the office day
+      return { replyDueAt: dayjs().add(3, 'day').hour(17).minute(30).second(0).millisecond(0) };
+    case 'supervision_reply': {
+      const open = detail.supervisions.filter((x) => !x.repliedAt);
+      return { supervisionId: open.length === 1 ? open[0]!.id : undefined };
+    }
     default:
       return {};
   }
@@ -545,6 +608,12 @@ function bodyOf(command: string, v: Values): Values {
       return { type: command, summary: optional(v.summary) };
     case 'split':
       return { type: command, parts: (v.parts ?? []).map((p: Values) => ({ title: p.title, content: p.content })) };
+    case 'take_ownership':
+      return { type: command, note: optional(v.note) };
+    case 'chase':
+      return { type: command, reason: v.reason, replyDueAt: (v.replyDueAt as Dayjs).format() };
+    case 'supervise':
+      return { type: command, reason: v.reason, replyDueAt: (v.replyDueAt as Dayjs).format(), listed: !!v.listed };
     default: {
       // reason / text / answer / conclusion / opinion commands: the form's fields are the body
       const { template: _t, ...rest } = v;

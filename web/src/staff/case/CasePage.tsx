@@ -154,6 +154,7 @@ export function CasePage() {
             { key: 'lead', label: c.fields.leadUnit, children: detail.leadUnit?.name ?? '—' },
             { key: 'assist', label: c.fields.assistUnits, children: detail.assistUnits.length ? detail.assistUnits.map((u) => u.name ?? c.unitUnknown).join('、') : '—' },
             { key: 'ext', label: c.fields.extension, children: c.extension[detail.extension] ?? detail.extension },
+            ...(detail.ownerLeader ? [{ key: 'leader', label: t.staff.supervision.ownerLeader, children: detail.ownerLeader.name ?? '—' }] : []),
             ...(detail.mergedIntoId ? [{ key: 'merged', label: c.mergedInto, children: <Link to={`/staff/cases/${detail.mergedIntoId}`}>{c.openCase}</Link> }] : []),
             ...(detail.parentCaseId ? [{ key: 'parent', label: c.parentCase, children: <Link to={`/staff/cases/${detail.parentCaseId}`}>{c.openCase}</Link> }] : []),
           ]}
@@ -190,6 +191,7 @@ export function CasePage() {
               </p>
             </Card>
           )}
+          {detail.supervisions.length > 0 && <Supervisions detail={detail} />}
           <Card
             title={`${c.petitioners}（${c.petitionerCount(detail.petitionerCount)}）`}
             size="small"
@@ -370,5 +372,33 @@ function RevealModal({ open, caseId, onClose, onRevealed }: { open: boolean; cas
         </div>
       </Form>
     </Modal>
+  );
+}
+
+/** 催办 / 督办 on the case: who was asked, by when, the answer or the escalation. */
+function Supervisions({ detail }: { detail: CaseDetail }) {
+  const sv = t.staff.supervision;
+  return (
+    <Card title={sv.title} size="small" style={{ marginBottom: 16 }} data-testid="supervisions">
+      {detail.supervisions.map((x) => (
+        <div key={x.id} style={{ marginBottom: 12 }}>
+          <Space size={4} wrap>
+            <Tag color={x.kind === 'chase' ? 'gold' : 'red'}>{sv.kinds[x.kind] ?? x.kind}</Tag>
+            {x.repliedAt ? <Tag color="green">{sv.replied}</Tag> : x.overdue ? <Tag color="error">{sv.overdue}</Tag> : <Tag color="processing">{sv.waiting}</Tag>}
+            {x.escalatedAt && <Tag color="volcano">{sv.escalated(x.escalatedToUnit?.name ?? '—')}</Tag>}
+            <Typography.Text type="secondary">
+              {sv.target} {x.targetUnit.name ?? '—'} · {sv.due} {fmtTime(x.replyDueAt)}
+            </Typography.Text>
+          </Space>
+          <div className="xf-pre">{x.reason}</div>
+          {x.replyText && (
+            <div className="xf-pre" style={{ marginTop: 4 }}>
+              <Typography.Text strong>{sv.reply}（{fmtTime(x.repliedAt)}）：</Typography.Text>
+              {x.replyText}
+            </div>
+          )}
+        </div>
+      ))}
+    </Card>
   );
 }
