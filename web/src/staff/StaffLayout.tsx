@@ -12,6 +12,7 @@ import { loginUrl } from '../api/use-failure';
 import { CASE_ROLES, INTAKE_ROLES, SessionContext, hasAnyRole } from './session';
 import { clearReferenceCache, useUnits } from './reference';
 import type { Me } from './types';
+import { InboxBell } from './inbox/InboxBell';
 import './staff.css';
 
 const s = t.staff.layout;
@@ -86,6 +87,7 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
               </Tag>
             ))}
           </span>
+          <InboxBell />
           <Button icon={<LogoutOutlined />} onClick={onLogout} size="small" ghost>
             {s.logout}
           </Button>

@@ -9,6 +9,7 @@ import { QueuesPage } from './QueuesPage';
 import { CasePage } from './case/CasePage';
 import { IntakePage } from './IntakePage';
 import { NoticePage } from './NoticePage';
+import { InboxPage } from './inbox/InboxPage';
 import { NotFound } from '../common/NotFound';
 
 export const staffRoutes: RouteObject[] = [
@@ -21,6 +22,7 @@ export const staffRoutes: RouteObject[] = [
       { index: true, element: <QueuesPage /> },
       { path: 'cases/:id', element: <CasePage /> },
       { path: 'intake', element: <IntakePage /> },
+      { path: 'inbox', element: <InboxPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },
