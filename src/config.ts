@@ -22,6 +22,10 @@ const ConfigSchema = z.object({
   SWEEP_INTERVAL_SECONDS: z.coerce.number().int().positive().default(30),
   DEFAULT_RULE_SET: z.string().default('reg2022'),
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /** Online booking of a leader's reception (约访) closes this many days before the reception date … */
+  RECEPTION_BOOKING_CUTOFF_DAYS: z.coerce.number().int().min(0).max(60).default(1),
+  /** … at this China time (default: 17:00 the day before; 0 and 00:00 = until the day begins). */
+  RECEPTION_BOOKING_CUTOFF_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).default('17:00'),
   // Notifications (src/services/notifications): SMTP for e-mail channels, an HTTP gateway for SMS, the outbox worker.
   SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(25),
