@@ -21,6 +21,7 @@ import { metaRoutes } from './routes/meta-routes.js';
 import { attachmentRoutes } from './routes/attachment-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { posterRoutes } from './routes/poster-routes.js';
+import { spotCheckRoutes } from './routes/spot-check-routes.js';
 import { receptionRoutes } from './routes/reception-routes.js';
 import { notificationRoutes } from './routes/notification-routes.js';
 
@@ -105,6 +106,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(attachmentRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
   await app.register(posterRoutes, { ctx });
+  await app.register(spotCheckRoutes, { ctx });
   await app.register(receptionRoutes, { ctx });
   await app.register(notificationRoutes, { ctx });
 

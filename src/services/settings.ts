@@ -68,3 +68,6 @@ export async function resolvePublicBaseUrl(q: Queryable, fallback: string): Prom
   const configured = normalizePublicBaseUrl(await readSetting<string>(q, PUBLIC_BASE_URL));
   return { baseUrl: configured ?? fallback.replace(/\/+$/, ''), configured };
 }
+
+/** 抽查 settings: the sampling rate and the points a sloppy closure costs (services/spot-checks.ts). */
+export const SPOT_CHECK_SETTINGS = 'spot_check';
