@@ -22,6 +22,7 @@ import { attachmentRoutes } from './routes/attachment-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { posterRoutes } from './routes/poster-routes.js';
 import { spotCheckRoutes } from './routes/spot-check-routes.js';
+import { ledgerRoutes } from './routes/ledger-routes.js';
 import { receptionRoutes } from './routes/reception-routes.js';
 import { notificationRoutes } from './routes/notification-routes.js';
 
@@ -107,6 +108,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(adminRoutes, { ctx });
   await app.register(posterRoutes, { ctx });
   await app.register(spotCheckRoutes, { ctx });
+  await app.register(ledgerRoutes, { ctx });
   await app.register(receptionRoutes, { ctx });
   await app.register(notificationRoutes, { ctx });
 
