@@ -18,6 +18,7 @@ export function CitizenLayout() {
         <nav className="citizen-nav" aria-label={m.portalName}>
           <NavLink to="/m/submit">{m.nav.submit}</NavLink>
           <NavLink to="/m/track">{m.nav.track}</NavLink>
+          <NavLink to="/m/reception">{t.reception.citizen.nav}</NavLink>
         </nav>
       </header>
       <main className="citizen-main">

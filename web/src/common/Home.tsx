@@ -19,6 +19,11 @@ export function Home() {
               {t.common.home.citizenTrack}
             </Button>
           </Link>
+          <Link to="/m/reception">
+            <Button block size="large">
+              {t.reception.citizen.homeLink}
+            </Button>
+          </Link>
           <Link to="/staff/login">
             <Button block size="large">
               {t.common.home.staffLogin}

@@ -6,5 +6,6 @@ import { common } from './zh-CN/common';
 import { citizen } from './zh-CN/citizen';
 import { staff } from './zh-CN/staff';
 import { admin } from './zh-CN/admin';
+import { reception } from './zh-CN/reception';
 
-export const t = { common, citizen, staff, admin };
+export const t = { common, citizen, staff, admin, reception };

@@ -4,12 +4,12 @@
  */
 import { useEffect, useState } from 'react';
 import { Button, Layout, Menu, Result, Space, Spin, Tag } from 'antd';
-import { FormOutlined, LogoutOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { CalendarOutlined, FormOutlined, LogoutOutlined, TeamOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, ApiError } from '../api/client';
 import { t } from '../i18n/zh-CN';
 import { loginUrl } from '../api/use-failure';
-import { CASE_ROLES, INTAKE_ROLES, SessionContext, hasAnyRole } from './session';
+import { CASE_ROLES, INTAKE_ROLES, RECEPTION_ROLES, SessionContext, hasAnyRole } from './session';
 import { clearReferenceCache, useUnits } from './reference';
 import type { Me } from './types';
 import { InboxBell } from './inbox/InboxBell';
@@ -62,10 +62,18 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const units = useUnits();
   const unitName = units?.find((u) => u.id === me.unitId)?.name;
   const canIntake = hasAnyRole(me, INTAKE_ROLES);
-  const selected = location.pathname.startsWith('/staff/intake') ? 'intake' : 'queues';
+  const canReception = hasAnyRole(me, RECEPTION_ROLES);
+  const path = location.pathname;
+  const selected = path.startsWith('/staff/intake') ? 'intake' : path.startsWith('/staff/reception/day') ? 'reception-day' : path.startsWith('/staff/reception') ? 'reception' : 'queues';
   const items = [
     { key: 'queues', icon: <UnorderedListOutlined />, label: <Link to="/staff">{s.menuQueues}</Link> },
     ...(canIntake ? [{ key: 'intake', icon: <FormOutlined />, label: <Link to="/staff/intake">{s.menuIntake}</Link> }] : []),
+    ...(canReception
+      ? [
+          { key: 'reception', icon: <CalendarOutlined />, label: <Link to="/staff/reception">{t.reception.staff.menuRota}</Link> },
+          { key: 'reception-day', icon: <TeamOutlined />, label: <Link to="/staff/reception/day">{t.reception.staff.menuDay}</Link> },
+        ]
+      : []),
   ];
   return (
     <Layout style={{ minHeight: '100vh' }}>

@@ -10,6 +10,8 @@ import { CasePage } from './case/CasePage';
 import { IntakePage } from './IntakePage';
 import { NoticePage } from './NoticePage';
 import { InboxPage } from './inbox/InboxPage';
+import { RotaPage } from './reception/RotaPage';
+import { DayPage } from './reception/DayPage';
 import { NotFound } from '../common/NotFound';
 
 export const staffRoutes: RouteObject[] = [
@@ -23,6 +25,8 @@ export const staffRoutes: RouteObject[] = [
       { path: 'cases/:id', element: <CasePage /> },
       { path: 'intake', element: <IntakePage /> },
       { path: 'inbox', element: <InboxPage /> },
+      { path: 'reception', element: <RotaPage /> },
+      { path: 'reception/day', element: <DayPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -16,6 +16,8 @@ export function useMe(): Me {
 
 /** Roles that may register a case (POST /api/cases). */
 export const INTAKE_ROLES = ['registrar', 'dispatcher', 'leader', 'handler', 'unit_head'];
+/** Roles that keep the leaders' reception rota and run reception days (the server's RECEPTION_ROLES). */
+export const RECEPTION_ROLES = ['leader', 'supervisor', 'registrar'];
 /** Roles that do case work; an admin-only account has none of them. */
 export const CASE_ROLES = ['registrar', 'dispatcher', 'handler', 'unit_head', 'supervisor', 'leader'];
 
