@@ -18,7 +18,11 @@ function newest(dir: string): number {
 export default async function setup() {
   const web = path.resolve('web');
   const index = path.join(web, 'dist', 'index.html');
-  const sources = Math.max(newest(path.join(web, 'src')), fs.statSync(path.join(web, 'index.html')).mtimeMs);
+  const sources = Math.max(
+    newest(path.join(web, 'src')),
+    newest(path.join(web, 'public')),
+    ...['index.html', 'vite.config.ts', 'precompress.ts'].map((f) => fs.statSync(path.join(web, f)).mtimeMs),
+  );
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
   // vitest sets NODE_ENV=test, which would give a development bundle; test what production serves.
   const before = process.env.NODE_ENV;

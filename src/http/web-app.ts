@@ -13,7 +13,20 @@ export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url
 export async function registerWebApp(app: FastifyInstance, dist = WEB_DIST): Promise<boolean> {
   if (!fs.existsSync(`${dist}/index.html`)) return false;
   // wildcard: false registers one route per built file at start: nothing outside dist can be asked for.
-  await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, index: false });
+  // preCompressed: the build writes .br/.gz beside each file (web/precompress.ts); the client's
+  // Accept-Encoding picks one. Hashed assets never change, so browsers keep them for a year; the
+  // rest is revalidated.
+  await app.register(fastifyStatic, {
+    root: dist,
+    prefix: '/',
+    wildcard: false,
+    index: false,
+    preCompressed: true,
+    cacheControl: false,
+    setHeaders: (res, file) => {
+      res.header('Cache-Control', /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
   return true;
 }
 
