@@ -20,6 +20,7 @@ import { PUBLIC_INTAKE_UNIT, writeSetting } from './settings.js';
 import { readCategoryFile, seedCategories } from './seed-categories.js';
 import { registerCase } from './register-case.js';
 import { runCaseCommand } from './run-case-command.js';
+import { seedDemoReception } from './reception/seed-demo-reception.js';
 
 export const DEMO_SEED = 20_260_301;
 export const DEMO_CASES = 5_000;
@@ -71,6 +72,7 @@ export async function seedDemo(ctx: AppContext, opts: { cases?: number; seed?: n
     const done = Math.min(i + BATCH, plans.length);
     if (opts.onProgress && (done % 500 === 0 || done === plans.length)) opts.onProgress(done, plans.length);
   }
+  await seedDemoReception(ctx, staff.registrar);
   return plans.length;
 }
 
