@@ -97,7 +97,7 @@ export async function drawSpotCheckRound(ctx: AppContext, actor: StaffActor, inp
   const seed = input.seed ?? crypto.randomInt(0, 2 ** 32);
   const region = ctx.config.REGION;
   const { start, end } = chinaMonthBounds(month);
-  const addedIds = await ctx.db.transaction(async (tx) => {
+  const drawn = await ctx.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${ROUND_LOCK}, hashtext(${`${region}|${month}`}))`);
     const now = ctx.now();
     // 办结 in the month: the case.closed event, whatever the case did afterwards (review, 终结).
@@ -160,15 +160,15 @@ export async function drawSpotCheckRound(ctx: AppContext, actor: StaffActor, inp
     );
     return { units, inserted: inserted.map((s) => s.id), closed: candidates.length };
   });
-  const names = await findUnitsById(ctx.db, addedIds.units.map((u) => u.unitId));
-  const checks = (await listRoundChecks(ctx, actor, month)).filter((c) => addedIds.inserted.includes(c.id));
+  const names = await findUnitsById(ctx.db, drawn.units.map((u) => u.unitId));
+  const checks = (await listRoundChecks(ctx, actor, month)).filter((c) => drawn.inserted.includes(c.id));
   return {
     round: month,
     seed,
     rate,
-    closed: addedIds.closed,
-    added: addedIds.inserted.length,
-    units: addedIds.units.map((u) => ({ unitId: u.unitId, unitName: names.get(u.unitId)?.name ?? null, closed: u.closed, target: u.target, sampled: u.already + u.added.length })),
+    closed: drawn.closed,
+    added: drawn.inserted.length,
+    units: drawn.units.map((u) => ({ unitId: u.unitId, unitName: names.get(u.unitId)?.name ?? null, closed: u.closed, target: u.target, sampled: u.already + u.added.length })),
     checks,
   };
 }
