@@ -18,6 +18,10 @@ import { BACKOFF_JITTER, backoffDelayMs, claimDueOutbox, leaseMs, runOutboxOnce 
 import { createUser } from '../src/services/org-units.js';
 import { notifications, outbox } from '../src/store/schema.js';
 import type { StaffRole } from '../src/domain/lifecycle/types.js';
+import { maskTarget, normalizeTarget } from '../src/services/notifications/channel-targets.js';
+import { truncateUtf8 } from '../src/services/notifications/channels/types.js';
+import { dingtalkSign, dingtalkUrl } from '../src/services/notifications/channels/dingtalk.js';
+import { smsText, SMS_MAX_CHARS } from '../src/services/notifications/channels/sms.js';
 
 const SECOND = 1000;
 const MAX_ATTEMPTS = 4;
@@ -33,6 +37,38 @@ const message = (over: Partial<NotificationInput> = {}): NotificationInput => ({
   body: `案件「小区路灯不亮」的办理期限将于 3 日后届满。\n请及时办理并答复信访人。`,
   dedupeKey: `test:${seq}:${Math.random().toString(36).slice(2)}`,
   ...over,
+});
+
+describe('notifications: pure parts', () => {
+  it('back-off grows 30 s, 2 min, 10 min, 1 h, 3 h, then stays at 6 h, with at most 10 % jitter added', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map((n) => backoffDelayMs(n, () => 0))).toEqual([30, 120, 600, 3600, 10800, 21600, 21600, 21600].map((s) => s * SECOND));
+    expect(backoffDelayMs(1, () => 0.999999)).toBeLessThanOrEqual(33 * SECOND);
+  });
+
+  it('DingTalk signature: HMAC-SHA256 of "timestamp\\nsecret" keyed by the secret, base64, URL-encoded on the webhook', () => {
+    const sign = dingtalkSign('SECtest', 1700000000000);
+    expect(sign).toBe(createHmac('sha256', 'SECtest').update('1700000000000\nSECtest').digest('base64'));
+    const url = dingtalkUrl('https://oapi.dingtalk.com/robot/send?access_token=abc', 'SECtest', new Date(1700000000000));
+    expect(url).toBe(`https://oapi.dingtalk.com/robot/send?access_token=abc&timestamp=1700000000000&sign=${encodeURIComponent(sign)}`);
+    expect(dingtalkUrl('https://oapi.dingtalk.com/robot/send?access_token=abc', null, new Date())).toBe('https://oapi.dingtalk.com/robot/send?access_token=abc');
+  });
+
+  it('addresses are checked per kind and masked for display', () => {
+    expect(normalizeTarget('sms', '+86 138-0013-8000')).toBe('13800138000');
+    expect(maskTarget('sms', '13800138000')).toBe('138****8000');
+    expect(maskTarget('email', 'zw@example.cn')).toBe('z***@example.cn');
+    expect(maskTarget('dingtalk', 'https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef')).toBe('https://oapi.dingtalk.com/…****cdef');
+    expect(() => normalizeTarget('wecom', 'javascript:alert(1)')).toThrow();
+    expect(() => normalizeTarget('email', 'a@b.cn\nBcc: c@d.cn')).toThrow();
+  });
+
+  it('texts are cut on character boundaries to fit a channel', () => {
+    const cut = truncateUtf8('信访'.repeat(100), 31);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(31);
+    expect(cut).toBe('信访信访信访信访信…'); // 9 × 3 bytes + the 3-byte ellipsis
+    const sms = smsText({ kind: 'x', level: 'info', title: '标题', body: '长'.repeat(1000) });
+    expect(Array.from(sms)).toHaveLength(SMS_MAX_CHARS);
+  });
 });
 
 for (const kind of DB_KINDS) {
@@ -55,7 +91,7 @@ for (const kind of DB_KINDS) {
           SMS_GATEWAY_URL: `${hook.base}/sms`,
           SMS_GATEWAY_TOKEN: SMS_TOKEN,
           OUTBOX_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-          NOTIFY_TIMEOUT_SECONDS: '5',
+          NOTIFY_TIMEOUT_SECONDS: '30',
         },
       });
       org = await seedMiniOrg(t.ctx);
@@ -319,12 +355,17 @@ for (const kind of DB_KINDS) {
 
     it('two workers running at once never send one row twice', async () => {
       hook.on('/wecom/busy', () => ({ status: 200, body: { errcode: 0 }, delayMs: 15 }));
-      await channel({ kind: 'wecom', unitId: org.units.streetB, target: `${hook.base}/wecom/busy` });
+      const ch = await channel({ kind: 'wecom', unitId: org.units.streetB, target: `${hook.base}/wecom/busy` });
       const u = await createUser(t.ctx.db, { username: 'handler.street-b', displayName: '街道办事员', password: 'Pass-word-2026', roles: ['handler'], unitId: org.units.streetB });
       for (let i = 0; i < 60; i++) await toUsers([u.id], message({ body: `第 ${i} 条` }));
       const [a, b] = await Promise.all([runOutboxOnce(t.ctx), runOutboxOnce(t.ctx)]);
-      expect(a.sent + b.sent).toBe(60);
-      if (kind === 'postgres') expect(a.sent > 0 && b.sent > 0).toBe(true); // both workers really worked
+      // Each row was claimed by exactly one of the two workers, once.
+      expect(a.claimed + b.claimed).toBe(60);
+      if (kind === 'postgres') expect(a.claimed > 0 && b.claimed > 0).toBe(true); // both workers really worked
+      const rows = await t.ctx.db.select().from(outbox).where(eq(outbox.channelId, ch.id));
+      expect(rows.map((r) => r.attempts)).toEqual(Array(60).fill(1));
+      // A send the worker saw fail (a loaded machine can time out) waits for its retry; none was sent twice.
+      expect(a.sent + b.sent, JSON.stringify(rows.map((r) => r.lastError).filter(Boolean))).toBe(60);
       const bodies = hook.at('/wecom/busy').map((r) => r.body.markdown.content as string);
       expect(bodies).toHaveLength(60);
       expect(new Set(bodies).size).toBe(60);

@@ -62,6 +62,8 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
       else send();
     });
   });
+  // Longer than any client keeps an idle connection: the server never closes one a client is about to reuse.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
