@@ -87,5 +87,24 @@ for (const kind of DB_KINDS) {
       expect(after.body.timeline.map((e: { type: string }) => e.type).slice(-2)).toEqual(['case.supervised', 'case.supervision_replied']);
       expect((await handler.get('/api/cases?queue=supervised')).body.items).toEqual([]);
     });
+
+    it('when the leader\'s case is settled, a similar open case\'s unit gets it as a reference, once', async () => {
+      const res = await client(server).post('/api/public/cases', { title: '小区加装电梯协调难', content: '荷塘社区5号楼加装电梯，低层业主反对，意见不一，希望协调加装电梯。', petitioner: { name: '郑九', phone: '13500002222' }, gridId: org.units.gridB1 });
+      const dispatcher = await loginAs(server, org.usernames.dispatcher!);
+      const similarId = (await dispatcher.get(`/api/cases?q=${res.body.number}`)).body.items[0].id;
+      await dispatcher.post(`/api/cases/${similarId}/commands`, { type: 'accept' });
+      await dispatcher.post(`/api/cases/${similarId}/commands`, { type: 'dispatch', leadUnitId: org.units.gridB1 });
+
+      const handler = await loginAs(server, org.usernames.handlerA!);
+      expect((await handler.post(`/api/cases/${caseId}/commands`, { type: 'reply', opinion: 'support', text: '经领导协调，业主签署加装电梯协议，已开工。' })).status).toBe(200);
+      await dispatcher.post(`/api/cases/${caseId}/commands`, { type: 'return_visit', contacted: true, solved: true, satisfied: true, method: 'phone' });
+      expect((await dispatcher.post(`/api/cases/${caseId}/commands`, { type: 'close', summary: '群众满意' })).body.state).toBe('closed');
+
+      const pushed = await t.ctx.db.select().from(notifications).where(and(eq(notifications.userId, org.actors.handlerB.userId), eq(notifications.kind, 'leader_push')));
+      expect(pushed.map((n) => n.caseId)).toEqual([similarId]);
+      expect(pushed[0]!.body).toContain('加装电梯协议');
+      const timeline = (await dispatcher.get(`/api/cases/${caseId}`)).body.timeline.map((e: { type: string }) => e.type);
+      expect(timeline.slice(-2)).toEqual(['case.closed', 'case.similar_pushed']);
+    });
   });
 }

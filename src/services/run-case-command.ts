@@ -20,6 +20,7 @@ import { pausableClocksOf, recomputeClocks } from './case-clocks.js';
 import { registerCase } from './register-case.js';
 import { syncCaseTimers } from './case-timers.js';
 import { openSupervisionOf, recordSupervision, recordSupervisionReply } from './supervision.js';
+import { pushSimilarOnSettlement } from './leader-push.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 
@@ -134,6 +135,8 @@ export async function runCaseCommand(ctx: AppContext, actor: ServiceActor, caseI
     await syncCaseTimers(ctx, tx, { region, id: row.id, ruleSetId: row.ruleSetId, snapshot });
     if (command.type === 'chase' || command.type === 'supervise') await recordSupervision(ctx, tx, actor as StaffActor, row, command, extraData.supervisionId as string);
     if (supervision && command.type === 'supervision_reply') await recordSupervisionReply(ctx, tx, actor as StaffActor, supervision, command.text);
+    // DOMAIN.md §5: when a leader's case is settled, similar open cases are pushed to their units.
+    if (closing && snapshot.ownerLeaderId) await pushSimilarOnSettlement(ctx, tx, row);
     if (command.type === 'merge') {
       const target = await findCaseForUpdate(tx, region, command.intoCaseId);
       if (target) {

@@ -9,6 +9,7 @@ import { launchBrowser, newContext, screenshot } from './browser.js';
 import { makeTestContext, type TestContext } from '../support/context.js';
 import { PASSWORD, seedMiniOrg, type MiniOrg } from '../support/factories.js';
 import { client, loginAs, startServer, type TestServer } from '../support/server.js';
+import { runSweepOnce } from '../../src/jobs/deadline-sweeper.js';
 
 const DAY = 86_400_000;
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -301,6 +302,80 @@ describe('staff workbench (browser, office screen)', () => {
 
     await openCase(page, late.number);
     expect(await page.locator('article [data-due="overdue"]').count()).toBeGreaterThan(0);
+
+    // the sweeper has told the handler: the bell counts it, the inbox shows it red, and opens the case
+    await runSweepOnce(t.ctx);
+    await page.goto('/staff');
+    await page.getByTestId('inbox-bell').locator('.ant-badge-count').waitFor();
+    await page.getByTestId('inbox-bell').click();
+    await page.waitForURL(/\/staff\/inbox/);
+    const overdueItem = page.getByTestId('inbox-item').filter({ hasText: late.number }).filter({ hasText: '已超期' });
+    await overdueItem.first().waitFor();
+    await screenshot(page, 'staff-inbox');
+    await overdueItem.first().click();
+    await page.getByTestId('case-number').filter({ hasText: late.number }).waitFor();
+  }, 90_000);
+
+  it('while typing, the registrar sees the petitioner\'s earlier cases and similar ones, and can answer an inquiry on the spot', async () => {
+    expect(caseA).not.toBeNull();
+    const reg = await signIn(org.usernames.registrar!);
+    await reg.goto('/staff/intake');
+    await reg.getByLabel('标题').fill('地下车库积水');
+    await reg.getByLabel('诉求内容').fill('梅园小区二期地下车库下雨积水，想咨询物业维修基金怎么申请。');
+    await reg.getByLabel('姓名 1').fill('李春华');
+    await reg.getByLabel('联系电话 1').fill('139 1234 5678');
+    const earlier = reg.getByTestId('earlier-cases');
+    await earlier.getByText(caseA!.number).waitFor();
+    expect(await earlier.innerText()).toContain('电话相同');
+    await reg.getByTestId('similar-cases').getByText(caseA!.number).waitFor();
+    await screenshot(reg, 'staff-intake-hints');
+
+    await reg.getByRole('checkbox', { name: /当场答复/ }).check();
+    await reg.locator('form button[type=submit]').click();
+    const answerError = reg.locator('.ant-form-item:has([id="answerText"]) .ant-form-item-explain-error');
+    await answerError.waitFor();
+    expect(await answerError.innerText()).toBe('请填写当场答复的内容');
+    await reg.getByLabel('答复内容').fill('已告知：可由业委会向街道申请使用专项维修资金，材料清单已短信发送。');
+    await reg.locator('form button[type=submit]').click();
+    await reg.getByTestId('created').waitFor();
+    expect(await reg.getByText('登记并已当场答复').count()).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('a supervisor supervises a case with a reply deadline and the handler answers it from the 催办督办 queue', async () => {
+    const dispatcher = await loginAs(server, org.usernames.dispatcher!);
+    const created = await dispatcher.post('/api/cases', {
+      channel: 'phone', nature: 'appeal', title: '梅园社区健身器材损坏', content: '梅园社区广场健身器材损坏多日，存在安全隐患。',
+      gridId: org.units.gridA1, petitioners: [{ name: '吴青', phone: '13600002222' }], acceptNow: true,
+    });
+    await dispatcher.post(`/api/cases/${created.body.id}/commands`, { type: 'dispatch', leadUnitId: org.units.gridA1 });
+    await (await loginAs(server, org.usernames.handlerA!)).post(`/api/cases/${created.body.id}/commands`, { type: 'sign' });
+
+    const sup = await signIn(org.usernames.supervisor!);
+    await sup.goto(`/staff/cases/${created.body.id}`);
+    await sup.getByTestId('case-number').waitFor();
+    await openAction(sup, 'supervise');
+    await sup.locator('.ant-modal').getByLabel('理由').fill('涉及安全隐患，请三日内整改并回复');
+    // the server's clock ran ahead in the overdue test: a deadline three days after it
+    const due = new Date(t.clock.now().getTime() + 3 * DAY + 8 * 3_600_000).toISOString().slice(0, 10);
+    await sup.locator('.ant-modal').getByRole('checkbox', { name: /挂牌督办/ }).check();
+    const dueInput = sup.locator('.ant-modal').getByLabel('回复期限');
+    await dueInput.click();
+    await dueInput.fill(`${due} 17:30`);
+    await screenshot(sup, 'staff-action-supervise');
+    await dueInput.press('Enter'); // confirms the typed date and submits the form, keyboard only
+    await sup.locator('.ant-modal').waitFor({ state: 'hidden' });
+    await sup.getByTestId('supervisions').getByText('挂牌督办').waitFor();
+
+    const handler = await signIn(org.usernames.handlerA!);
+    await handler.locator('[data-queue="supervised"]').click();
+    await handler.waitForURL(/queue=supervised/);
+    await openCase(handler, created.body.number);
+    await openAction(handler, 'supervision_reply');
+    await handler.locator('.ant-modal').getByLabel('回复内容').fill('已拆除损坏器材并设置警示，新器材下周安装。');
+    await submitModal(handler);
+    await handler.getByTestId('supervisions').getByText('已回复').waitFor();
+    expect(await eventsOnTimeline(handler)).toEqual(expect.arrayContaining(['case.supervised', 'case.supervision_replied']));
+    await screenshot(handler, 'staff-case-supervised');
   }, 90_000);
 
   it('bad intake input shows Chinese errors next to the fields and keeps what was typed', async () => {

@@ -22,7 +22,7 @@ const COLORS: Record<string, string> = {
 };
 
 /** Keys shown through another key, or not worth a line. */
-const HIDDEN = new Set(['from', 'to', 'fromCaseId', 'parentCaseId', 'attachmentId', 'sha256', 'mime']);
+const HIDDEN = new Set(['from', 'to', 'fromCaseId', 'parentCaseId', 'attachmentId', 'sha256', 'mime', 'supervisionId', 'leaderId', 'notified']);
 
 interface Ctx {
   meta: Meta | undefined;
@@ -44,7 +44,17 @@ function renderValue(type: string, key: string, value: unknown, c: Ctx): React.R
     case 'previousLeadUnitId':
     case 'gridUnitId':
     case 'ownerUnitId':
+    case 'targetUnitId':
+    case 'escalatedToUnitId':
+    case 'unitId':
       return c.unitName(String(value));
+    case 'replyDueAt':
+    case 'dueAt':
+      return fmtTime(String(value));
+    case 'clock':
+      return t.staff.clocks[String(value)] ?? String(value);
+    case 'kind':
+      return t.staff.supervision.kinds[String(value)] ?? String(value);
     case 'assistUnitIds':
       return (value as string[]).map(c.unitName).join('、');
     case 'legalChannel':
@@ -119,7 +129,8 @@ function EventData({ e, c }: { e: TimelineEvent; c: Ctx }) {
     }
     const node = renderValue(e.type, key, value, c);
     if (node === null) continue;
-    const label = (d as Record<string, unknown>)[key];
+    // `dueAt` in a reminder's data is the deadline's instant (d.dueAt formats the `due` map instead)
+    const label = key === 'dueAt' ? d.deadlineAt : (d as Record<string, unknown>)[key];
     rows.push({ key, label: typeof label === 'string' ? label : key, node });
   }
   if (!rows.length) return null;
