@@ -114,6 +114,9 @@ async function fire(ctx: AppContext, tx: Tx, row: CaseRow, t: TimerRow, now: Dat
   const stillDue =
     isOpen(row.state as CaseSnapshot['state']) && c && c.stoppedAt === null && c.pausedSince === null && Date.parse(c.dueAt) === t.dueAt.getTime();
   if (!stillDue) return false;
+  // A reminder that comes due only after its deadline (the server was down across both) says
+  // nothing the red notice does not: it is marked stale, the overdue notice speaks alone.
+  if (t.kind === 'remind' && now.getTime() >= t.dueAt.getTime()) return false;
   const who = await responsibleFor(tx, row, clock);
   const label = CLOCK_LABELS_ZH[clock] ?? clock;
   const overdue = t.kind === 'overdue';
