@@ -38,7 +38,7 @@ const seeText = (l: Locator, text: string | RegExp) =>
   expect.poll(async () => ((await l.count()) ? ((await l.first().textContent()) ?? '') : ''), WAIT).toMatch(text);
 /** Given a page or dialog and a label, returns its control; optional fields' labels end in （可选）. */
 const field = (scope: Page | Locator, label: string) => scope.getByLabel(new RegExp(`^${label}(（可选）)?$`));
-const item = (scope: Page | Locator, label: string) => scope.locator('.ant-form-item').filter({ has: field(scope, label) });
+const item = (page: Page, label: string) => page.locator('.ant-form-item').filter({ has: field(page, label) });
 
 async function shot(page: Page, name: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -225,5 +225,63 @@ describe('leader reception (browser: citizen phone, office screens) [pglite]', {
     await leader.getByTestId('case-number').filter({ hasText: caseNumber }).waitFor();
     await seeText(leader.locator('body'), '领导接访');
     expect(leaderErrors).toEqual([]);
+  });
+
+  it('the rota editor shows a clash beside the start time and keeps what was typed; a walk-in gets a batch on the spot', async () => {
+    const { page, errors } = await signIn(org.usernames.registrar!);
+    await page.goto('/staff/reception');
+    await page.getByRole('button', { name: '新增接访安排' }).click();
+    const dialog = page.getByRole('dialog').filter({ hasText: '新增接访安排' });
+    await see(dialog);
+    // keyboard only: pick the leader, type the date and times
+    await field(dialog, '接访领导').click();
+    await page.keyboard.type('leader');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => field(dialog, '职务').inputValue(), WAIT).toBe('区委副书记'); // his last post, prefilled
+    await field(dialog, '接访日期').fill(slotDate);
+    await page.keyboard.press('Enter');
+    await field(dialog, '开始时间').fill('10:00');
+    await page.keyboard.press('Enter');
+    await field(dialog, '结束时间').fill('11:00');
+    await page.keyboard.press('Enter');
+    await field(dialog, '接访地点').fill('南苑街道社会治理中心');
+    await field(dialog, '接待室').fill('第三接待室');
+    await dialog.getByRole('button', { name: /^保\s?存$/ }).click();
+    await seeText(item(page, '开始时间').locator('.ant-form-item-explain-error'), '该领导在这一时段已有接访安排');
+    expect(await field(dialog, '接访地点').inputValue()).toBe('南苑街道社会治理中心');
+    expect(await field(dialog, '接待室').inputValue()).toBe('第三接待室');
+    await shot(page, 'reception-staff-rota-clash');
+
+    await field(dialog, '开始时间').fill('12:00');
+    await page.keyboard.press('Enter');
+    await field(dialog, '结束时间').fill('13:00');
+    await page.keyboard.press('Enter');
+    await dialog.getByRole('button', { name: /^保\s?存$/ }).click();
+    await expect.poll(() => page.locator('.ant-modal-wrap:visible').count(), WAIT).toBe(0);
+    const row = page.getByTestId('rota-table').locator('tr', { hasText: '12:00–13:00' });
+    await seeText(row, '草稿');
+    await row.getByRole('button', { name: '发布' }).click();
+    await seeText(row, '已发布');
+
+    await page.getByRole('menuitem', { name: '接访日' }).click();
+    const slot = page.getByTestId('day-slot').filter({ hasText: '09:00–11:30' });
+    await slot.getByRole('button', { name: '登记现场来访' }).click();
+    const walkIn = page.getByRole('dialog').filter({ hasText: '登记现场来访' });
+    await see(walkIn);
+    await field(walkIn, '姓名').fill('赵大海');
+    await field(walkIn, '联系电话').fill('1382222');
+    await field(walkIn, '反映事项').fill('村里征地补偿款分配不公，六户村民一起来反映。');
+    await field(walkIn, '来访人数').fill('6');
+    await walkIn.getByRole('button', { name: /^确\s?定$/ }).click();
+    await seeText(item(page, '联系电话').locator('.ant-form-item-explain-error'), '联系电话格式不正确');
+    await field(walkIn, '联系电话').fill('13822223333');
+    await walkIn.getByRole('button', { name: /^确\s?定$/ }).click();
+    const added = slot.locator('tr', { hasText: '赵**' });
+    await seeText(added, '现场');
+    await seeText(added, '第 2 批');
+    await seeText(page.locator('[data-figure=assignedOnSpot]'), '1');
+    await expect.poll(() => page.locator('.ant-modal-wrap:visible').count(), WAIT).toBe(0);
+    await shot(page, 'reception-staff-day-walk-in');
+    expect(errors).toEqual([]);
   });
 });

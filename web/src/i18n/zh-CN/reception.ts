@@ -141,6 +141,7 @@ export const reception = {
       noGroups: '暂无预约或现场登记',
       columns: { batch: '批次', room: '接待室', who: '来访人', people: '人数', matter: '反映事项', kind: '来源', status: '状态', actions: '操作' },
       walkInTag: '现场',
+      waiting: '待接待',
       bookingTag: (n: string) => `预约 ${n}`,
       batchValue: (n: number) => `第 ${n} 批`,
       unassigned: '未分配',

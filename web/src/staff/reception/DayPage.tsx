@@ -111,7 +111,7 @@ export function DayPage() {
       width: 80,
       render: (st: string) => (
         <Tag color={STATUS_COLORS[st]} data-status={st}>
-          {t.reception.status[st]}
+          {st === 'booked' ? d.waiting : t.reception.status[st]}
         </Tag>
       ),
     },
