@@ -312,6 +312,7 @@ describe('staff workbench (browser, office screen)', () => {
     const overdueItem = page.getByTestId('inbox-item').filter({ hasText: late.number }).filter({ hasText: '已超期' });
     await overdueItem.first().waitFor();
     await screenshot(page, 'staff-inbox');
+    expect(await page.getByRole('button', { name: '全部标为已读' }).isEnabled()).toBe(true);
     await overdueItem.first().click();
     await page.getByTestId('case-number').filter({ hasText: late.number }).waitFor();
   }, 90_000);
