@@ -211,7 +211,7 @@ for (const kind of DB_KINDS) {
       expect(after.body.nextDueAt).toBe(endOf('2025-12-15'));
       const track = await client(server).get(`/api/public/cases/${c.number}?code=${c.queryCode}`);
       expect(track.body.dueAt).toBe(endOf('2025-12-15'));
-      expect(track.body.timeline.map((e: any) => e.text)).toContain('办理期限已延长');
+      expect(track.body.timeline.map((e: any) => e.text)).toContain('办理期限已延长20日'); // the days granted, not the days asked
 
       const again = await grid.cmd(c.id, { type: 'request_extension', days: 5, reason: '仍需时间' });
       expect(again.status).toBe(409);
