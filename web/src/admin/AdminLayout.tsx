@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Button, Layout, Menu, Result, Space, Spin, Typography } from 'antd';
-import { ApartmentOutlined, BookOutlined, ClockCircleOutlined, LogoutOutlined, QrcodeOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, BellOutlined, BookOutlined, ClockCircleOutlined, LogoutOutlined, QrcodeOutlined, TeamOutlined } from '@ant-design/icons';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { ApiError } from '../api/client';
 import { t } from '../i18n/zh-CN';
@@ -21,6 +21,7 @@ const MENU = [
   { key: 'categories', icon: <BookOutlined />, label: s.menuCategories },
   { key: 'rules', icon: <ClockCircleOutlined />, label: s.menuRules },
   { key: 'posters', icon: <QrcodeOutlined />, label: s.menuPosters },
+  { key: 'channels', icon: <BellOutlined />, label: t.channels.menu },
 ];
 
 export function AdminLayout() {

@@ -43,6 +43,7 @@ export const adminRoutes: RouteObject[] = [
       { path: 'categories', lazy: async () => ({ Component: (await load(() => import('./categories/CategoriesPage'))).CategoriesPage }) },
       { path: 'rules', lazy: async () => ({ Component: (await load(() => import('./rules/RulesPage'))).RulesPage }) },
       { path: 'posters', lazy: async () => ({ Component: (await load(() => import('./posters/PostersPage'))).PostersPage }) },
+      { path: 'channels', lazy: async () => ({ Component: (await load(() => import('./channels/ChannelsPage'))).ChannelsPage }) },
     ],
   },
 ];

@@ -7,5 +7,8 @@ import { citizen } from './zh-CN/citizen';
 import { staff } from './zh-CN/staff';
 import { admin } from './zh-CN/admin';
 import { reception } from './zh-CN/reception';
+import { ledger } from './zh-CN/ledger';
+import { spotChecks } from './zh-CN/spot-checks';
+import { channels } from './zh-CN/channels';
 
-export const t = { common, citizen, staff, admin, reception };
+export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels };

@@ -4,12 +4,12 @@
  */
 import { useEffect, useState } from 'react';
 import { Button, Layout, Menu, Result, Space, Spin, Tag } from 'antd';
-import { CalendarOutlined, FormOutlined, LogoutOutlined, TeamOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { AuditOutlined, CalendarOutlined, FileSearchOutlined, FormOutlined, LogoutOutlined, TeamOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, ApiError } from '../api/client';
 import { t } from '../i18n/zh-CN';
 import { loginUrl } from '../api/use-failure';
-import { CASE_ROLES, INTAKE_ROLES, RECEPTION_ROLES, SessionContext, hasAnyRole } from './session';
+import { CASE_ROLES, INTAKE_ROLES, LEDGER_ROLES, RECEPTION_ROLES, SPOT_CHECK_ROLES, SessionContext, hasAnyRole } from './session';
 import { clearReferenceCache, useUnits } from './reference';
 import type { Me } from './types';
 import { InboxBell } from './inbox/InboxBell';
@@ -63,8 +63,20 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const unitName = units?.find((u) => u.id === me.unitId)?.name;
   const canIntake = hasAnyRole(me, INTAKE_ROLES);
   const canReception = hasAnyRole(me, RECEPTION_ROLES);
+  const canLedger = hasAnyRole(me, LEDGER_ROLES);
+  const canSpotChecks = hasAnyRole(me, SPOT_CHECK_ROLES);
   const path = location.pathname;
-  const selected = path.startsWith('/staff/intake') ? 'intake' : path.startsWith('/staff/reception/day') ? 'reception-day' : path.startsWith('/staff/reception') ? 'reception' : 'queues';
+  const selected = path.startsWith('/staff/intake')
+    ? 'intake'
+    : path.startsWith('/staff/reception/day')
+      ? 'reception-day'
+      : path.startsWith('/staff/reception')
+        ? 'reception'
+        : path.startsWith('/staff/ledger')
+          ? 'ledger'
+          : path.startsWith('/staff/spot-checks')
+            ? 'spot-checks'
+            : 'queues';
   const items = [
     { key: 'queues', icon: <UnorderedListOutlined />, label: <Link to="/staff">{s.menuQueues}</Link> },
     ...(canIntake ? [{ key: 'intake', icon: <FormOutlined />, label: <Link to="/staff/intake">{s.menuIntake}</Link> }] : []),
@@ -74,6 +86,8 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
           { key: 'reception-day', icon: <TeamOutlined />, label: <Link to="/staff/reception/day">{t.reception.staff.menuDay}</Link> },
         ]
       : []),
+    ...(canLedger ? [{ key: 'ledger', icon: <FileSearchOutlined />, label: <Link to="/staff/ledger">{t.ledger.menu}</Link> }] : []),
+    ...(canSpotChecks ? [{ key: 'spot-checks', icon: <AuditOutlined />, label: <Link to="/staff/spot-checks">{t.spotChecks.menu}</Link> }] : []),
   ];
   return (
     <Layout style={{ minHeight: '100vh' }}>

@@ -12,6 +12,8 @@ import { NoticePage } from './NoticePage';
 import { InboxPage } from './inbox/InboxPage';
 import { RotaPage } from './reception/RotaPage';
 import { DayPage } from './reception/DayPage';
+import { LedgerPage } from './ledger/LedgerPage';
+import { SpotChecksPage } from './spot-checks/SpotChecksPage';
 import { NotFound } from '../common/NotFound';
 
 export const staffRoutes: RouteObject[] = [
@@ -27,6 +29,8 @@ export const staffRoutes: RouteObject[] = [
       { path: 'inbox', element: <InboxPage /> },
       { path: 'reception', element: <RotaPage /> },
       { path: 'reception/day', element: <DayPage /> },
+      { path: 'ledger', element: <LedgerPage /> },
+      { path: 'spot-checks', element: <SpotChecksPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

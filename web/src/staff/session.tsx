@@ -18,6 +18,10 @@ export function useMe(): Me {
 export const INTAKE_ROLES = ['registrar', 'dispatcher', 'leader', 'handler', 'unit_head'];
 /** Roles that keep the leaders' reception rota and run reception days (the server's RECEPTION_ROLES). */
 export const RECEPTION_ROLES = ['leader', 'supervisor', 'registrar'];
+/** Roles that read the monthly 百案攻坚 ledger (GET /api/ledger); leaders and supervisors also write its review lines. */
+export const LEDGER_ROLES = ['leader', 'supervisor', 'unit_head', 'dispatcher'];
+/** Roles that see spot-check rounds (GET /api/spot-checks/rounds); only supervisors draw, visit and judge. */
+export const SPOT_CHECK_ROLES = ['supervisor', 'leader', 'unit_head'];
 /** Roles that do case work; an admin-only account has none of them. */
 export const CASE_ROLES = ['registrar', 'dispatcher', 'handler', 'unit_head', 'supervisor', 'leader'];
 

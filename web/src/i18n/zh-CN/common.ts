@@ -28,6 +28,13 @@ export const common = {
       duplicate_name: '同级已有同名分类',
       no_free_code: '该级编码已用完',
       not_http_url: '请输入以 http:// 或 https:// 开头的地址',
+      not_a_url: '请填写完整的 Webhook 地址（以 https:// 开头）',
+      not_http: 'Webhook 地址须以 http:// 或 https:// 开头',
+      credentials_in_url: 'Webhook 地址中不能含有用户名或密码',
+      not_an_email: '邮箱地址格式不正确',
+      not_a_mobile: '请填写 11 位手机号码',
+      secret_only_for_dingtalk: '只有钉钉机器人使用加签密钥',
+      exactly_one_of_unit_or_user: '请选择一个单位或一名人员',
     } as Record<string, string>,
     /** By `details.issue` (lifecycle commands: `details.field` with an issue). */
     issues: {
