@@ -238,6 +238,7 @@ export const staff = {
     'case.spot_checked': '抽查回访',
     'case.spot_check_verdict': '抽查结论',
     'case.ledger_reviewed': '台账审查',
+    'case.similar_pushed': '类案推送',
   } as Record<string, string>,
   eventData: {
     from: '原状态',
@@ -302,6 +303,8 @@ export const staff = {
     points: '扣分',
     status: '状态',
     seed: '随机种子',
+    spotStages: { sampled: '抽中', visited: '已回访' } as Record<string, string>,
+    cases: '推送至',
     yes: '是',
     no: '否',
     dueAt: (clock: string, at: string) => `${clock}至 ${at}`,

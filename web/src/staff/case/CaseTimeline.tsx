@@ -22,7 +22,7 @@ const COLORS: Record<string, string> = {
 };
 
 /** Keys shown through another key, or not worth a line. */
-const HIDDEN = new Set(['from', 'to', 'fromCaseId', 'parentCaseId', 'attachmentId', 'sha256', 'mime', 'supervisionId', 'leaderId', 'notified']);
+const HIDDEN = new Set(['from', 'to', 'fromCaseId', 'parentCaseId', 'attachmentId', 'sha256', 'mime', 'supervisionId', 'leaderId', 'notified', 'spotCheckId', 'deductionId', 'seed', 'keywords']);
 
 interface Ctx {
   meta: Meta | undefined;
@@ -55,6 +55,18 @@ function renderValue(type: string, key: string, value: unknown, c: Ctx): React.R
       return t.staff.clocks[String(value)] ?? String(value);
     case 'kind':
       return t.staff.supervision.kinds[String(value)] ?? String(value);
+    case 'status':
+      return type === 'case.ledger_reviewed' ? t.ledger.reviewStatus[String(value)] ?? String(value) : String(value);
+    case 'stage':
+      return d.spotStages[String(value)] ?? String(value);
+    case 'verdict':
+      return t.spotChecks.round.verdicts[String(value)] ?? String(value);
+    case 'cases':
+      return (value as { caseId: string; number: string }[]).map((x) => (
+        <Link key={x.caseId} to={`/staff/cases/${x.caseId}`} style={{ marginInlineEnd: 8 }}>
+          {x.number}
+        </Link>
+      ));
     case 'assistUnitIds':
       return (value as string[]).map(c.unitName).join('、');
     case 'legalChannel':
