@@ -4,7 +4,8 @@
  * cancel by number + code, cutoff), and the reception day (batches, rooms, walk-ins, receiving a
  * visit as a case owned by the leader, no-shows, figures); scope by role.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { DB_KINDS } from './support/databases.js';
 import { makeTestContext, type TestContext } from './support/context.js';
@@ -12,7 +13,8 @@ import { seedMiniOrg, type MiniOrg } from './support/factories.js';
 import { client, loginAs, startServer, type TestServer } from './support/server.js';
 import { casePetitioners, cases, notifications, receptionBookings, receptionSlots } from '../src/store/schema.js';
 import { createUser } from '../src/services/org-units.js';
-import { bookingIdRange, bookingNumberOf, compareRooms, dayFigures, newBookingIdentity, slotFieldErrors, slotsOverlap, bookingClosesAt } from '../src/domain/reception/rota.js';
+import { bookSlot } from '../src/services/reception/bookings.js';
+import { BOOKING_NUMBER, compareRooms, dayFigures, newBookingNumber, normalizeBookingNumber, slotFieldErrors, slotsOverlap, bookingClosesAt } from '../src/domain/reception/rota.js';
 
 // The test clock starts at 2026-03-02 10:00 China time (a Monday).
 const START = '2026-03-02T02:00:00.000Z';
@@ -33,14 +35,12 @@ describe('reception rota: pure rules', () => {
     expect(slotsOverlap(a, { ...a, date: '2026-03-06' })).toBe(false);
   });
 
-  it('spells booking numbers into ids and back, and closes booking at the cutoff', () => {
-    const { id, number } = newBookingIdentity(() => 48_213_307, '3f1c2b9e-1d2a-4c3b-8a4d-5e6f7a8b9c0d');
-    expect(number).toBe('YF48213307');
-    expect(id).toMatch(/^[0-9a-f]{8}-1d2a-4c3b-8a4d-5e6f7a8b9c0d$/);
-    expect(bookingNumberOf(id)).toBe(number);
-    const r = bookingIdRange('yf48213307')!;
-    expect(id >= r.lo && id <= r.hi).toBe(true);
-    expect(bookingIdRange('YF123')).toBeNull();
+  it('draws booking numbers, reads what a citizen typed, and closes booking at the cutoff', () => {
+    expect(newBookingNumber((min) => min)).toBe('YF10000000');
+    expect(newBookingNumber((min, max) => max - 1)).toBe('YF99999999');
+    expect(newBookingNumber(() => 48_213_307)).toMatch(BOOKING_NUMBER);
+    expect(normalizeBookingNumber(' yf48213307 ')).toBe('YF48213307');
+    expect(normalizeBookingNumber('YF123')).toBeNull();
     const slot = { date: '2026-03-10', startTime: '09:00', endTime: '11:00' };
     expect(bookingClosesAt(slot, { days: 1, time: '17:00' }).toISOString()).toBe('2026-03-09T09:00:00.000Z');
     // never later than the start itself
@@ -203,6 +203,9 @@ for (const kind of DB_KINDS) {
       expect(JSON.stringify(row)).not.toContain('13812345678');
       expect(JSON.stringify(row)).not.toContain('张桂芳');
       expect(JSON.stringify(row)).not.toContain(res.body.code);
+      expect(row).toMatchObject({ kind: 'booked', number: res.body.number, formerNumber: null, status: 'booked', cancelledBy: null });
+      expect(row!.phoneBidx).toBeTruthy();
+      expect(row!.codeHash).toBeTruthy();
 
       const seen = await pub.get(`/api/public/reception/bookings/${res.body.number}?code=${res.body.code}`);
       expect(seen.status).toBe(200);
@@ -218,6 +221,24 @@ for (const kind of DB_KINDS) {
       expect(told.map((n) => n.body).join()).not.toContain('张桂芳');
     });
 
+    it('draws another number when the one drawn is already given', async () => {
+      const slotId = await publishedSlot({ date: '2026-03-19' });
+      const draws = vi.spyOn(crypto, 'randomInt');
+      try {
+        // The first booking draws 48213307; the second draws it too, then 48213308.
+        draws.mockImplementation((() => 48_213_307) as never);
+        const first = await bookSlot(t.ctx, booking(slotId, { phone: '13400001111' }));
+        draws.mockReset();
+        draws.mockImplementationOnce((() => 48_213_307) as never).mockImplementationOnce((() => 48_213_308) as never);
+        const second = await bookSlot(t.ctx, booking(slotId, { phone: '13400002222' }));
+        expect([first.number, second.number]).toEqual(['YF48213307', 'YF48213308']);
+        expect(draws).toHaveBeenCalledTimes(2);
+      } finally {
+        draws.mockRestore();
+      }
+      expect((await slotRow(slotId)).booked).toBe(2);
+    });
+
     it('20 citizens booking 5 places at once: exactly 5 get one', async () => {
       const slotId = await publishedSlot({ date: '2026-03-16', capacity: 5, leaderId: leader2Id });
       const results = await Promise.all(
@@ -228,6 +249,8 @@ for (const kind of DB_KINDS) {
       expect(statuses.filter((s) => s === 409)).toHaveLength(15);
       expect(results.filter((r) => r.status === 409).every((r) => r.body.code === 'RECEPTION_SLOT_FULL')).toBe(true);
       expect((await slotRow(slotId)).booked).toBe(5);
+      const numbers = results.filter((r) => r.status === 201).map((r) => r.body.number as string);
+      expect(new Set(numbers).size).toBe(5);
       const [{ n }] = (await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(receptionBookings).where(eq(receptionBookings.slotId, slotId))) as [{ n: number }];
       expect(n).toBe(5);
       const listed = (await pub.get('/api/public/reception/slots?month=2026-03')).body.slots.find((s: { id: string }) => s.id === slotId);
@@ -242,16 +265,22 @@ for (const kind of DB_KINDS) {
       expect(wrong.body.code).toBe('RECEPTION_BOOKING_NOT_FOUND');
       const cancelled = await pub.post(`/api/public/reception/bookings/${first.body.number}/cancel?code=${first.body.code}`);
       expect(cancelled.status).toBe(200);
-      expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelledBy: 'citizen', canCancel: false });
+      expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelledBy: 'citizen', cancelReason: null, canCancel: false });
       expect((await slotRow(slotId)).booked).toBe(0);
+      const [gone] = await t.ctx.db.select().from(receptionBookings).where(eq(receptionBookings.slotId, slotId));
+      expect(gone).toMatchObject({ status: 'cancelled', cancelledBy: 'citizen', cancelReason: null });
       const twice = await pub.post(`/api/public/reception/bookings/${first.body.number}/cancel?code=${first.body.code}`);
       expect(twice.status).toBe(409);
       expect(twice.body.code).toBe('RECEPTION_BOOKING_STATE');
       const again = await pub.post('/api/public/reception/bookings', booking(slotId, { phone: '13700001234' }));
       expect(again.status).toBe(201);
+      // the same row and number, waiting again, with nothing left of the cancellation
+      expect(again.body.number).toBe(first.body.number);
+      const [back] = await t.ctx.db.select().from(receptionBookings).where(eq(receptionBookings.slotId, slotId));
+      expect(back).toMatchObject({ status: 'booked', number: first.body.number, cancelledBy: null, cancelReason: null });
       expect((await pub.get(`/api/public/reception/bookings/${again.body.number}?code=${again.body.code}`)).body.status).toBe('booked');
       expect(again.body.code).not.toBe(first.body.code);
-      if (again.body.number === first.body.number) expect((await pub.get(`/api/public/reception/bookings/${first.body.number}?code=${first.body.code}`)).status).toBe(404);
+      expect((await pub.get(`/api/public/reception/bookings/${first.body.number}?code=${first.body.code}`)).status).toBe(404);
       expect((await slotRow(slotId)).booked).toBe(1);
     });
 
@@ -260,7 +289,11 @@ for (const kind of DB_KINDS) {
       const b = await pub.post('/api/public/reception/bookings', booking(slotId, { phone: '13600001111' }));
       const res = await registrar.post(`/api/reception/slots/${slotId}/cancel`, { reason: '领导临时赴省参加会议' });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ cancelledBookings: 1, slot: { status: 'cancelled', cancelReason: '领导临时赴省参加会议' } });
+      expect(res.body).toMatchObject({ cancelledBookings: 1, slot: { status: 'cancelled', cancelReason: '领导临时赴省参加会议', capacity: 10, booked: 0 } });
+      // The slot keeps its real capacity; the cancellation is in its own columns, and the booking says who and why.
+      expect(await slotRow(slotId)).toMatchObject({ status: 'cancelled', capacity: 10, booked: 0, cancelReason: '领导临时赴省参加会议', cancelledAt: t.ctx.now(), updatedAt: t.ctx.now() });
+      const [row] = await t.ctx.db.select().from(receptionBookings).where(eq(receptionBookings.slotId, slotId));
+      expect(row).toMatchObject({ status: 'cancelled', cancelledBy: 'bureau', cancelReason: '领导临时赴省参加会议' });
       const seen = await pub.get(`/api/public/reception/bookings/${b.body.number}?code=${b.body.code}`);
       expect(seen.body).toMatchObject({ status: 'cancelled', cancelledBy: 'office', cancelReason: '领导临时赴省参加会议', canCancel: false });
       const list = await pub.get('/api/public/reception/slots?month=2026-03');
@@ -322,7 +355,14 @@ for (const kind of DB_KINDS) {
 
         const walkIn = await registrar.post(`/api/reception/slots/${slotB}/walk-ins`, { name: '赵大海', phone: '13822223333', matter: '村里征地补偿款分配不公，六户村民一起来反映。', peopleCount: 6 });
         expect(walkIn.status).toBe(201);
-        expect(walkIn.body).toMatchObject({ walkIn: true, number: null, batchNo: 2, room: '第二接待室', name: '赵**' });
+        expect(walkIn.body).toMatchObject({ walkIn: true, number: null, batchNo: 2, room: '第二接待室', name: '赵**', phone: '138****3333' });
+        const [walkInRow] = await t.ctx.db.select().from(receptionBookings).where(eq(receptionBookings.id, walkIn.body.id));
+        expect(walkInRow).toMatchObject({ kind: 'walk_in', number: null, codeHash: null });
+        expect(walkInRow!.phoneBidx).toBeTruthy();
+        // A phone that booked this slot online is not registered again as a walk-in.
+        const dup = await registrar.post(`/api/reception/slots/${slotA}/walk-ins`, { name: '刘建国', phone: '13911112222', matter: '同一人现场再次登记。', peopleCount: 1 });
+        expect(dup.status).toBe(409);
+        expect(dup.body).toMatchObject({ code: 'RECEPTION_ALREADY_BOOKED', details: { path: 'phone' } });
         const bad = await registrar.post(`/api/reception/slots/${slotB}/walk-ins`, { name: '钱多', phone: '1', matter: '咨询社保转移的手续。', peopleCount: 1 });
         expect(bad.status).toBe(400);
         expect(bad.body).toMatchObject({ code: 'PHONE_INVALID', details: { path: 'phone' } });
@@ -345,7 +385,7 @@ for (const kind of DB_KINDS) {
         expect(t.ctx.cipher.decrypt(p!.phoneEnc!)).toBe('13911112222');
         expect(t.ctx.cipher.decrypt(p!.idNumberEnc!)).toBe('11010519491231002X');
         const [b] = await t.ctx.db.select().from(receptionBookings).where(eq(receptionBookings.id, group.id));
-        expect(b).toMatchObject({ status: 'received', caseId: c!.id });
+        expect(b).toMatchObject({ status: 'received', caseId: c!.id, receivedBy: org.actors.registrar.userId });
         const twice = await registrar.post(`/api/reception/bookings/${group.id}/receive`, { nature: 'appeal', title: '再次登记', content: '同一批次不能登记两次。' });
         expect(twice.status).toBe(409);
         expect(twice.body.code).toBe('RECEPTION_BOOKING_STATE');
@@ -371,6 +411,7 @@ for (const kind of DB_KINDS) {
         expect(collective.body.case.state).toBe('accepted');
         const [cc] = await t.ctx.db.select().from(cases).where(eq(cases.id, collective.body.case.id));
         expect(cc).toMatchObject({ ownerLeaderId: leader2Id, petitionerCount: 6, channel: 'leader_reception' });
+        expect((await t.ctx.db.select().from(receptionBookings).where(eq(receptionBookings.id, walkIn.body.id)))[0]!.receivedBy).toBe(org.actors.leader.userId);
         expect(cc!.flags).toEqual(expect.arrayContaining(['collective', 'leader_owned']));
         const people = await t.ctx.db.select().from(casePetitioners).where(eq(casePetitioners.caseId, cc!.id)).orderBy(casePetitioners.seq);
         expect(t.ctx.cipher.decrypt(people[0]!.nameEnc)).toBe('赵大海');
@@ -408,6 +449,11 @@ for (const kind of DB_KINDS) {
       const slotId = await publishedSlot({ date: '2026-03-26' });
       const walkIn = await registrar.post(`/api/reception/slots/${slotId}/walk-ins`, { name: '孙丽', matter: '咨询低保申请需要哪些材料。', peopleCount: 1 });
       expect(walkIn.status).toBe(201);
+      expect(walkIn.body).toMatchObject({ walkIn: true, number: null, phone: '' });
+      // No phone: none stored, and any number of such walk-ins fit the slot.
+      const [noPhone] = await t.ctx.db.select().from(receptionBookings).where(eq(receptionBookings.id, walkIn.body.id));
+      expect(noPhone).toMatchObject({ kind: 'walk_in', number: null, codeHash: null, phoneEnc: null, phoneMask: null, phoneBidx: null });
+      expect((await registrar.post(`/api/reception/slots/${slotId}/walk-ins`, { name: '孙强', matter: '咨询医保异地结算的手续。', peopleCount: 1 })).status).toBe(201);
       const denied = await supervisor.post(`/api/reception/bookings/${walkIn.body.id}/receive`, { nature: 'suggestion', title: '低保咨询', content: '咨询低保申请需要哪些材料。' });
       expect(denied.status).toBe(403);
       expect((await client(server).get('/api/reception/day')).status).toBe(401);

@@ -467,46 +467,73 @@ export const receptionSlots = pgTable(
     endTime: text('end_time').notNull(),
     place: text('place').notNull(),
     room: text('room'),
+    /** how many groups may book online (1–500), also once cancelled */
     capacity: integer('capacity').notNull(),
+    /** online bookings holding a place: taken, not cancelled (walk-ins take none) */
     booked: integer('booked').notNull().default(0),
-    published: boolean('published').notNull().default(false),
+    /** draft | published (citizens see and book it) | cancelled */
+    status: text('status').notNull(),
+    /** why the bureau called it off (the citizens who booked see it), and when */
+    cancelReason: text('cancel_reason'),
+    cancelledAt: ts('cancelled_at'),
     createdAt: ts('created_at').notNull(),
     createdBy: uuid('created_by').notNull(),
+    /** when the bureau last changed the entry (created, edited, published, cancelled); bookings do not touch it */
+    updatedAt: ts('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.region, t.id] }), index('reception_slots_date_idx').on(t.region, t.date)],
 );
 
-/** 约访: a citizen's booking of a slot, and on the day the case it became. */
+/** 约访: a citizen's booking of a slot, or a walk-in registered on the day, and the case it became. */
 export const receptionBookings = pgTable(
   'reception_bookings',
   {
     region: text('region').notNull(),
     id: uuid('id').notNull(),
     slotId: uuid('slot_id').notNull(),
+    /** booked (约访, online) | walk_in (现场来访: registered by staff on the day, no number, no code) */
+    kind: text('kind').notNull(),
+    /** the booking number the citizen keeps, `YF` + 8 random digits, unique in the region; null for a walk-in */
+    number: text('number'),
+    /**
+     * The number a booking made before migration 0003 was handed out with, when another booking had
+     * drawn the same one (the old numbers were not unique) and this one was renumbered: the citizen's
+     * number + code still find it.
+     */
+    formerNumber: text('former_number'),
     nameEnc: text('name_enc').notNull(),
     nameMask: text('name_mask').notNull(),
-    phoneEnc: text('phone_enc').notNull(),
-    phoneMask: text('phone_mask').notNull(),
-    phoneBidx: text('phone_bidx').notNull(),
+    /** the phone (a booking always has one; a walk-in may not) */
+    phoneEnc: text('phone_enc'),
+    phoneMask: text('phone_mask'),
+    phoneBidx: text('phone_bidx'),
     idNumberEnc: text('id_number_enc'),
     idNumberBidx: text('id_number_bidx'),
     matter: text('matter').notNull(),
     peopleCount: integer('people_count').notNull().default(1),
-    /** booked | cancelled | received | no_show */
+    /** booked | cancelled | received | no_show (a walk-in waits as booked too) */
     status: text('status').notNull(),
-    /** HMAC of the booking code the citizen keeps to look up or cancel */
-    codeHash: text('code_hash').notNull(),
+    /** HMAC of the number and the booking code the citizen keeps to look up or cancel; null for a walk-in */
+    codeHash: text('code_hash'),
     /** the batch (批次) and room assigned on the reception day */
     batchNo: integer('batch_no'),
     room: text('room'),
+    /** who cancelled: citizen | bureau (the slot was called off, with the slot's reason) */
+    cancelledBy: text('cancelled_by'),
+    cancelReason: text('cancel_reason'),
     caseId: uuid('case_id'),
+    /** the staff user who received the visit and registered its case */
+    receivedBy: uuid('received_by'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.region, t.id] }),
     index('reception_bookings_slot_idx').on(t.region, t.slotId),
-    uniqueIndex('reception_bookings_person_uq').on(t.region, t.slotId, t.phoneBidx),
+    uniqueIndex('reception_bookings_number_uq').on(t.region, t.number),
+    index('reception_bookings_former_number_idx').on(t.region, t.formerNumber).where(sql`former_number is not null`),
+    /** one booking per phone and slot (a walk-in with a phone counts too; one without is left out) */
+    uniqueIndex('reception_bookings_person_uq').on(t.region, t.slotId, t.phoneBidx).where(sql`phone_bidx is not null`),
   ],
 );
 

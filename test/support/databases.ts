@@ -23,10 +23,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Given an engine, returns a fresh, migrated, empty database and a function that removes it. */
-export async function openTestDatabase(kind: DbKind): Promise<TestDatabase> {
+/** Given an engine, returns a fresh, empty database (migrated unless `migrate: false`) and a function that removes it. */
+export async function openTestDatabase(kind: DbKind, opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
   if (kind === 'pglite') {
-    const database = await openDatabase({ pgliteDir: 'memory://' });
+    const database = await openDatabase({ pgliteDir: 'memory://', migrate: opts.migrate });
     return { database, url: null, drop: () => database.close() };
   }
   const name = `xf_test_${crypto.randomBytes(6).toString('hex')}`;
@@ -39,7 +39,7 @@ export async function openTestDatabase(kind: DbKind): Promise<TestDatabase> {
   }
   const url = new URL(TEST_PG_URL);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString() });
+  const database = await openDatabase({ databaseUrl: url.toString(), migrate: opts.migrate });
   return {
     database,
     url: url.toString(),

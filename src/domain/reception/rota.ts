@@ -5,7 +5,7 @@
  */
 import { addDays, atChinaTime, isValidChinaDate } from '../deadlines/china-date.js';
 
-/** A slot's status, derived from its row (see services/reception/rota.ts for the encoding). */
+/** A slot's status: a draft, published for citizens to book, or cancelled by the bureau. */
 export type SlotStatus = 'draft' | 'published' | 'cancelled';
 
 /** A booking's status as stored; a walk-in (现场来访) waits as `booked` too. */
@@ -83,33 +83,24 @@ export const slotStartsAt = (slot: SlotTimes): Date => atChinaTime(slot.date, Nu
 
 // ─── Booking numbers ───
 //
-// A booking number is `YF` and eight digits, read out over the phone like a case number. The table
-// has no column for it, so the number lives in the booking's id: the first 32 bits of the uuid are
-// the number's value (the rest stays random, so the id is still a valid, unique v4 uuid), and a
-// lookup by number is a range scan on the primary key. Two bookings may draw the same number (one
-// in 90 million per pair); the booking code, hashed with the number, tells them apart.
+// A booking number is `YF` and eight digits, read out over the phone like a case number. It is
+// drawn at random and kept unique per region by an index (services/reception/bookings.ts draws
+// again on a clash): no counter row that every booking of the region would queue on, and a number
+// says nothing about how many bookings there are.
 
 export const BOOKING_NUMBER = /^YF\d{8}$/;
 const NUMBER_MIN = 10_000_000;
 const NUMBER_MAX = 99_999_999;
 
-/** Given a random integer source (inclusive bounds) and a fresh v4 uuid, returns a booking's id and number. */
-export function newBookingIdentity(randomInt: (min: number, max: number) => number, freshUuid: string): { id: string; number: string } {
-  const n = randomInt(NUMBER_MIN, NUMBER_MAX);
-  return { id: n.toString(16).padStart(8, '0') + freshUuid.slice(8), number: `YF${n}` };
+/** Given a random integer source (min inclusive, max exclusive, like crypto.randomInt), returns a booking number. */
+export function newBookingNumber(randomInt: (min: number, max: number) => number): string {
+  return `YF${randomInt(NUMBER_MIN, NUMBER_MAX + 1)}`;
 }
 
-/** Given a booking's id, returns its number (ids made by newBookingIdentity only). */
-export function bookingNumberOf(id: string): string {
-  return `YF${parseInt(id.slice(0, 8), 16)}`;
-}
-
-/** Given a booking number, returns the range of ids that carry it, or null when it is not a booking number. */
-export function bookingIdRange(number: string): { lo: string; hi: string } | null {
+/** Given what a citizen typed, returns the booking number in its stored form, or null when it is not one. */
+export function normalizeBookingNumber(number: string): string | null {
   const n = number.trim().toUpperCase();
-  if (!BOOKING_NUMBER.test(n)) return null;
-  const hex = Number(n.slice(2)).toString(16).padStart(8, '0');
-  return { lo: `${hex}-0000-0000-0000-000000000000`, hi: `${hex}-ffff-ffff-ffff-ffffffffffff` };
+  return BOOKING_NUMBER.test(n) ? n : null;
 }
 
 /** Given a China month 'YYYY-MM', returns its first and last dates, or null when it is not a month. */

@@ -7,30 +7,24 @@
  * (`booked < capacity`) in the same transaction as the booking row, so the slot row's lock
  * serialises bookings of one slot and a full slot refuses without a second look. One phone books a
  * slot once (a unique index on the phone's blind index); the code is shown once and kept only as
- * its keyed hash.
+ * its keyed hash. The booking number is random and unique in the region: a clash with a number
+ * already given draws again (the index decides, without aborting the transaction).
  */
 import crypto from 'node:crypto';
-import { and, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, eq, gte, lte, ne, or, sql } from 'drizzle-orm';
 import { AppError } from '../../domain/errors.js';
 import { toChinaDate } from '../../domain/deadlines/index.js';
 import { assertIdNumber } from '../../domain/personal-data/id-number.js';
 import { assertPhone } from '../../domain/personal-data/phone.js';
 import { maskName, maskPhone } from '../../domain/personal-data/mask.js';
-import {
-  bookingClosesAt,
-  bookingIdRange,
-  bookingNumberOf,
-  monthRange,
-  newBookingIdentity,
-  slotStartsAt,
-  type BookingStatus,
-} from '../../domain/reception/rota.js';
+import { bookingClosesAt, monthRange, newBookingNumber, normalizeBookingNumber, slotStartsAt, type BookingStatus } from '../../domain/reception/rota.js';
 import { cases, receptionBookings, receptionSlots, users } from '../../store/schema.js';
 import { isUniqueViolation } from '../../store/pg-errors.js';
 import { newQueryCode } from '../register-case.js';
 import { notifyUsers } from '../notifications/notify.js';
+import type { Tx } from '../../store/database.js';
 import type { AppContext } from '../context.js';
-import { WALK_IN, cancelReasons, cutoffOf, slotStatus, withPath } from './common.js';
+import { cutoffOf, heldNumber, slotStatus, withPath } from './common.js';
 
 export interface PublicSlot {
   id: string;
@@ -68,7 +62,7 @@ export interface PublicBooking {
   slot: { leaderName: string; post: string; remit: string; date: string; startTime: string; endTime: string; place: string; room: string | null };
   batchNo: number | null;
   room: string | null;
-  /** who cancelled: the citizen himself, or the office when the reception was called off (with its reason) */
+  /** who cancelled: the citizen himself, or the office (the bureau, cancelled_by 'bureau') when the reception was called off (with its reason) */
   cancelledBy: 'citizen' | 'office' | null;
   cancelReason: string | null;
   /** the case the visit became, once received (track it with the query code handed over at the reception) */
@@ -94,8 +88,7 @@ export async function listPublicSlots(ctx: AppContext, month?: string): Promise<
     .where(
       and(
         eq(receptionSlots.region, ctx.config.REGION),
-        eq(receptionSlots.published, true),
-        sql`${receptionSlots.capacity} > 0`,
+        eq(receptionSlots.status, 'published'),
         gte(receptionSlots.date, range.first),
         lte(receptionSlots.date, range.last),
       ),
@@ -159,8 +152,7 @@ export async function bookSlot(ctx: AppContext, input: BookingInput): Promise<{ 
           and(
             eq(receptionSlots.region, region),
             eq(receptionSlots.id, input.slotId),
-            eq(receptionSlots.published, true),
-            sql`${receptionSlots.capacity} > 0`,
+            eq(receptionSlots.status, 'published'),
             sql`${receptionSlots.booked} < ${receptionSlots.capacity}`,
           ),
         )
@@ -183,11 +175,14 @@ export async function bookSlot(ctx: AppContext, input: BookingInput): Promise<{ 
         status: 'booked' as const,
         batchNo: null,
         room: null,
+        cancelledBy: null,
+        cancelReason: null,
         caseId: null,
+        receivedBy: null,
         updatedAt: now,
       };
       const [earlier] = await tx
-        .select({ id: receptionBookings.id, status: receptionBookings.status })
+        .select({ id: receptionBookings.id, kind: receptionBookings.kind, number: receptionBookings.number, status: receptionBookings.status })
         .from(receptionBookings)
         .where(and(eq(receptionBookings.region, region), eq(receptionBookings.slotId, input.slotId), eq(receptionBookings.phoneBidx, phoneBidx)))
         .for('update')
@@ -195,17 +190,17 @@ export async function bookSlot(ctx: AppContext, input: BookingInput): Promise<{ 
       let id: string;
       let number: string;
       if (earlier) {
-        if (earlier.status !== 'cancelled') throw new AppError('RECEPTION_ALREADY_BOOKED', { path: 'phone' });
-        // Booked, cancelled, booked again: the same row (the index allows one per phone) with a new code.
+        if (earlier.kind !== 'booked' || earlier.status !== 'cancelled' || !earlier.number) throw new AppError('RECEPTION_ALREADY_BOOKED', { path: 'phone' });
+        // Booked, cancelled, booked again: the same row (the index allows one per phone) and number, with a new code.
         id = earlier.id;
-        number = bookingNumberOf(id);
+        number = earlier.number;
         await tx
           .update(receptionBookings)
-          .set({ ...stored, codeHash: hashBookingCode(ctx, number, code), createdAt: now })
+          .set({ ...stored, formerNumber: null, codeHash: hashBookingCode(ctx, number, code), createdAt: now })
           .where(and(eq(receptionBookings.region, region), eq(receptionBookings.id, id)));
       } else {
-        ({ id, number } = newBookingIdentity(crypto.randomInt, crypto.randomUUID()));
-        await tx.insert(receptionBookings).values({ region, id, slotId: input.slotId, ...stored, codeHash: hashBookingCode(ctx, number, code), createdAt: now });
+        id = crypto.randomUUID();
+        number = await insertNumbered(tx, (n) => ({ region, id, slotId: input.slotId, kind: 'booked', number: n, ...stored, codeHash: hashBookingCode(ctx, n, code), createdAt: now }));
       }
       await notifyUsers(ctx, tx, [taken.leaderId], {
         kind: 'reception',
@@ -243,20 +238,41 @@ export async function bookSlot(ctx: AppContext, input: BookingInput): Promise<{ 
   }
 }
 
+/** How many numbers to draw before giving up: with the region's numbers 1 % taken, five clashes in a row are one in 10^10. */
+const NUMBER_DRAWS = 5;
+
+/**
+ * Given a transaction and the row to insert for a number, inserts it under a fresh random number and
+ * returns that number. A number already given is skipped by ON CONFLICT on the (region, number) index
+ * — any other conflict (the same phone again) still raises — and another is drawn.
+ */
+async function insertNumbered(tx: Tx, row: (number: string) => typeof receptionBookings.$inferInsert): Promise<string> {
+  for (let i = 0; i < NUMBER_DRAWS; i++) {
+    const number = newBookingNumber(crypto.randomInt);
+    const inserted = await tx
+      .insert(receptionBookings)
+      .values(row(number))
+      .onConflictDoNothing({ target: [receptionBookings.region, receptionBookings.number] })
+      .returning({ id: receptionBookings.id });
+    if (inserted.length) return number;
+  }
+  throw new Error(`no free booking number after ${NUMBER_DRAWS} draws`);
+}
+
 /** Given a number and code, returns the booking's row and slot; a wrong code is answered like a missing booking. */
 async function findBookingRow(ctx: AppContext, number: string, code: string, q = ctx.db) {
-  const range = bookingIdRange(number);
-  if (!range) throw new AppError('RECEPTION_BOOKING_NOT_FOUND');
-  const n = number.trim().toUpperCase();
+  const n = normalizeBookingNumber(number);
+  if (!n) throw new AppError('RECEPTION_BOOKING_NOT_FOUND');
+  // Its number, or the number a renumbered pre-0003 booking was handed out with (see heldNumber).
   const rows = await q
     .select({ booking: receptionBookings, slot: receptionSlots, leaderName: users.displayName, caseNumber: cases.number })
     .from(receptionBookings)
     .innerJoin(receptionSlots, and(eq(receptionSlots.region, receptionBookings.region), eq(receptionSlots.id, receptionBookings.slotId)))
     .innerJoin(users, eq(users.id, receptionSlots.leaderId))
     .leftJoin(cases, and(eq(cases.region, receptionBookings.region), eq(cases.id, receptionBookings.caseId)))
-    .where(and(eq(receptionBookings.region, ctx.config.REGION), gte(receptionBookings.id, range.lo), lte(receptionBookings.id, range.hi)));
+    .where(and(eq(receptionBookings.region, ctx.config.REGION), or(eq(receptionBookings.number, n), eq(receptionBookings.formerNumber, n))));
   const hash = hashBookingCode(ctx, n, code);
-  const row = rows.find((r) => r.booking.codeHash !== WALK_IN && timingSafeEqual(r.booking.codeHash, hash));
+  const row = rows.find((r) => r.booking.codeHash !== null && timingSafeEqual(r.booking.codeHash, hash));
   if (!row) throw new AppError('RECEPTION_BOOKING_NOT_FOUND');
   return row;
 }
@@ -267,24 +283,22 @@ function timingSafeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
-async function present(ctx: AppContext, r: Awaited<ReturnType<typeof findBookingRow>>): Promise<PublicBooking> {
+function present(ctx: AppContext, r: Awaited<ReturnType<typeof findBookingRow>>): PublicBooking {
   const b = r.booking;
   const s = r.slot;
-  const slotCancelled = slotStatus(s) === 'cancelled';
-  const cancelledBy = b.status !== 'cancelled' ? null : slotCancelled ? 'office' : 'citizen';
-  const reason = cancelledBy === 'office' ? ((await cancelReasons(ctx.db, [s.id])).get(s.id) ?? null) : null;
+  const cancelledBy = b.status !== 'cancelled' ? null : b.cancelledBy === 'bureau' ? 'office' : 'citizen';
   return {
-    number: bookingNumberOf(b.id),
+    number: heldNumber(b)!,
     status: b.status as BookingStatus,
     name: b.nameMask,
-    phone: b.phoneMask,
+    phone: b.phoneMask ?? '',
     matter: b.matter,
     peopleCount: b.peopleCount,
     slot: { leaderName: r.leaderName, post: s.post, remit: s.remit, date: s.date, startTime: s.startTime, endTime: s.endTime, place: s.place, room: s.room },
     batchNo: b.batchNo,
     room: b.room,
     cancelledBy,
-    cancelReason: reason,
+    cancelReason: cancelledBy === 'office' ? b.cancelReason : null,
     caseNumber: r.caseNumber ?? null,
     canCancel: b.status === 'booked' && ctx.now() < slotStartsAt(s),
     createdAt: b.createdAt.toISOString(),
@@ -305,14 +319,14 @@ export async function cancelPublicBooking(ctx: AppContext, number: string, code:
     if (now >= slotStartsAt(row.slot)) throw new AppError('RECEPTION_BOOKING_STATE', { status: row.booking.status, reason: 'started' });
     const [done] = await tx
       .update(receptionBookings)
-      .set({ status: 'cancelled', updatedAt: now })
+      .set({ status: 'cancelled', cancelledBy: 'citizen', cancelReason: null, updatedAt: now })
       .where(and(eq(receptionBookings.region, region), eq(receptionBookings.id, row.booking.id), eq(receptionBookings.status, 'booked')))
       .returning({ id: receptionBookings.id });
     if (!done) throw new AppError('RECEPTION_BOOKING_STATE', { status: row.booking.status });
     await tx
       .update(receptionSlots)
       .set({ booked: sql`greatest(${receptionSlots.booked} - 1, 0)` })
-      .where(and(eq(receptionSlots.region, region), eq(receptionSlots.id, row.slot.id), sql`${receptionSlots.capacity} > 0`));
+      .where(and(eq(receptionSlots.region, region), eq(receptionSlots.id, row.slot.id), ne(receptionSlots.status, 'cancelled')));
   });
   return findPublicBooking(ctx, number, code);
 }

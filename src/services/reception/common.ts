@@ -1,24 +1,16 @@
 /**
- * What the rota, the public booking and the reception day share: how a slot row encodes its status,
- * the scope rule for slots, the slot as staff see it, and the locks that serialise a leader's rota
- * and a day's batch numbers.
- *
- * The reception tables (migration 0002) have no status column for a slot: a draft is
- * `published = false`, a published slot `published = true`, and a cancelled slot has `capacity = 0`
- * (a live slot has 1–500 places), with the reason kept in the audit log entry that cancelled it.
- * A walk-in (现场来访, no booking) is a row of reception_bookings whose code hash is WALK_IN.
+ * What the rota, the public booking and the reception day share: the scope rule for slots, the slot
+ * as staff see it, and the locks that serialise a leader's rota and a day's batch numbers.
  */
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { AppError } from '../../domain/errors.js';
 import { bookingClosesAt, type BookingCutoff, type SlotStatus } from '../../domain/reception/rota.js';
 import type { Queryable, Tx } from '../../store/database.js';
-import { auditLog, orgUnits, receptionSlots, users } from '../../store/schema.js';
+import { orgUnits, receptionBookings, receptionSlots, users } from '../../store/schema.js';
 import type { AppContext, StaffActor } from '../context.js';
 
 export type SlotRow = typeof receptionSlots.$inferSelect;
-
-/** The code hash of a walk-in: no booking code was ever given, and no typed code hashes to this. */
-export const WALK_IN = 'walk-in';
+export type BookingRow = typeof receptionBookings.$inferSelect;
 
 /** Audit actions of the rota (targetType 'reception_slot'). */
 export const AUDIT = {
@@ -33,10 +25,14 @@ const LEADER_LOCK = 71_020_030;
 const DAY_LOCK = 71_020_031;
 
 /** Given a slot row, returns its status. */
-export function slotStatus(s: Pick<SlotRow, 'published' | 'capacity'>): SlotStatus {
-  if (s.capacity === 0) return 'cancelled';
-  return s.published ? 'published' : 'draft';
-}
+export const slotStatus = (s: Pick<SlotRow, 'status'>): SlotStatus => s.status as SlotStatus;
+
+/**
+ * Given a booking row, returns the number its holder knows: its own, or for a booking renumbered by
+ * migration 0003 (an old number two bookings had drawn) the number it was handed out with — that
+ * number and the code still find it. Null for a walk-in.
+ */
+export const heldNumber = (b: Pick<BookingRow, 'number' | 'formerNumber'>): string | null => b.formerNumber ?? b.number;
 
 /** Given the config, returns the booking cutoff rule. */
 export const cutoffOf = (ctx: AppContext): BookingCutoff => ({ days: ctx.config.RECEPTION_BOOKING_CUTOFF_DAYS, time: ctx.config.RECEPTION_BOOKING_CUTOFF_TIME });
@@ -86,16 +82,6 @@ export async function slotInScope(tx: Queryable, ctx: AppContext, actor: StaffAc
   return row;
 }
 
-/** Given slot ids, returns the reasons they were cancelled, from the audit entries that cancelled them. */
-export async function cancelReasons(q: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await q
-    .select({ targetId: auditLog.targetId, data: auditLog.data })
-    .from(auditLog)
-    .where(and(eq(auditLog.action, AUDIT.cancelled), eq(auditLog.targetType, 'reception_slot'), inArray(auditLog.targetId, [...ids])));
-  return new Map(rows.map((r) => [r.targetId!, String((r.data as { reason?: unknown }).reason ?? '')]));
-}
-
 export interface SlotView {
   id: string;
   leaderId: string;
@@ -117,7 +103,7 @@ export interface SlotView {
 }
 
 /** Given a slot row with its leader, returns the staff view. */
-export function presentSlot(ctx: AppContext, r: { slot: SlotRow; leaderName: string; leaderUnitName?: string | null }, reasons?: Map<string, string>): SlotView {
+export function presentSlot(ctx: AppContext, r: { slot: SlotRow; leaderName: string; leaderUnitName?: string | null }): SlotView {
   const s = r.slot;
   return {
     id: s.id,
@@ -134,7 +120,7 @@ export function presentSlot(ctx: AppContext, r: { slot: SlotRow; leaderName: str
     capacity: s.capacity,
     booked: s.booked,
     status: slotStatus(s),
-    cancelReason: reasons?.get(s.id) ?? null,
+    cancelReason: s.cancelReason,
     bookingClosesAt: bookingClosesAt(s, cutoffOf(ctx)).toISOString(),
     createdAt: s.createdAt.toISOString(),
   };

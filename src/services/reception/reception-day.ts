@@ -14,14 +14,14 @@ import { toChinaDate } from '../../domain/deadlines/index.js';
 import { assertIdNumber } from '../../domain/personal-data/id-number.js';
 import { assertPhone } from '../../domain/personal-data/phone.js';
 import { maskName, maskPhone } from '../../domain/personal-data/mask.js';
-import { bookingNumberOf, compareRooms, dayFigures, type BookingStatus, type DayFigures } from '../../domain/reception/rota.js';
+import { compareRooms, dayFigures, type BookingStatus, type DayFigures } from '../../domain/reception/rota.js';
 import type { Queryable, Tx } from '../../store/database.js';
 import { cases, receptionBookings, receptionSlots } from '../../store/schema.js';
 import { isUniqueViolation } from '../../store/pg-errors.js';
 import { registerByStaff } from '../staff-intake.js';
 import type { PetitionerInput } from '../register-case.js';
 import type { AppContext, StaffActor } from '../context.js';
-import { WALK_IN, withPath, cancelReasons, loadSlotsInScope, lockDay, presentSlot, slotInScope, slotStatus, type SlotView } from './common.js';
+import { heldNumber, withPath, loadSlotsInScope, lockDay, presentSlot, slotInScope, slotStatus, type BookingRow, type SlotView } from './common.js';
 
 export interface GroupView {
   id: string;
@@ -51,17 +51,14 @@ export interface DayBoard {
   slots: Array<SlotView & { groups: GroupView[] }>;
 }
 
-type BookingRow = typeof receptionBookings.$inferSelect;
-
 function presentGroup(b: BookingRow, caseNumber: string | null): GroupView {
-  const walkIn = b.codeHash === WALK_IN;
   return {
     id: b.id,
-    number: walkIn ? null : bookingNumberOf(b.id),
-    walkIn,
+    number: heldNumber(b),
+    walkIn: b.kind === 'walk_in',
     status: b.status as BookingStatus,
     name: b.nameMask,
-    phone: b.phoneMask,
+    phone: b.phoneMask ?? '',
     hasIdNumber: !!b.idNumberEnc,
     matter: b.matter,
     peopleCount: b.peopleCount,
@@ -85,10 +82,9 @@ export async function receptionDay(ctx: AppContext, actor: StaffActor, date: str
         .where(and(eq(receptionBookings.region, ctx.config.REGION), inArray(receptionBookings.slotId, ids)))
         .orderBy(sql`${receptionBookings.batchNo} asc nulls last`, receptionBookings.createdAt)
     : [];
-  const reasons = await cancelReasons(ctx.db, rows.filter((r) => r.slot.capacity === 0).map((r) => r.slot.id));
   const bySlot = new Map<string, GroupView[]>();
   for (const g of groups) bySlot.set(g.booking.slotId, [...(bySlot.get(g.booking.slotId) ?? []), presentGroup(g.booking, g.caseNumber)]);
-  const slots = rows.map((r) => ({ ...presentSlot(ctx, r, reasons), groups: bySlot.get(r.slot.id) ?? [] }));
+  const slots = rows.map((r) => ({ ...presentSlot(ctx, r), groups: bySlot.get(r.slot.id) ?? [] }));
   const figures = dayFigures(
     slots.map((s) => ({ leaderId: s.leaderId, room: s.room, cancelled: s.status === 'cancelled' })),
     slots.flatMap((s) => s.groups.map((g) => ({ walkIn: g.walkIn, status: g.status, batchNo: g.batchNo, room: g.room, peopleCount: g.peopleCount }))),
@@ -186,18 +182,20 @@ export async function registerWalkIn(ctx: AppContext, actor: StaffActor, slotId:
           region: ctx.config.REGION,
           id,
           slotId,
+          kind: 'walk_in',
+          number: null,
           nameEnc: ctx.cipher.encrypt(name),
           nameMask: maskName(name),
-          // No phone given: nothing to encrypt; a per-row placeholder keeps the one-phone-per-slot index out of the way.
-          phoneEnc: phone ? ctx.cipher.encrypt(phone) : '',
-          phoneMask: phone ? maskPhone(phone) : '',
-          phoneBidx: phone ? ctx.cipher.blindIndex('phone', phone) : `none:${id}`,
+          // No phone given: none stored, and the one-phone-per-slot index leaves the row out.
+          phoneEnc: phone ? ctx.cipher.encrypt(phone) : null,
+          phoneMask: phone ? maskPhone(phone) : null,
+          phoneBidx: phone ? ctx.cipher.blindIndex('phone', phone) : null,
           idNumberEnc: idNumber ? ctx.cipher.encrypt(idNumber) : null,
           idNumberBidx: idNumber ? ctx.cipher.blindIndex('id', idNumber) : null,
           matter: input.matter,
           peopleCount: input.peopleCount,
           status: 'booked',
-          codeHash: WALK_IN,
+          codeHash: null,
           batchNo,
           room: input.room?.trim() || slot.room,
           caseId: null,
@@ -277,7 +275,7 @@ export async function receiveGroup(ctx: AppContext, actor: StaffActor, id: strin
     const batchNo = booking.batchNo ?? (await takeBatch(tx, ctx, slot.date, null));
     const [row] = await tx
       .update(receptionBookings)
-      .set({ status: 'received', caseId: created.caseId, batchNo, room: booking.room ?? slot.room, updatedAt: ctx.now() })
+      .set({ status: 'received', caseId: created.caseId, receivedBy: actor.userId, batchNo, room: booking.room ?? slot.room, updatedAt: ctx.now() })
       .where(and(eq(receptionBookings.region, ctx.config.REGION), eq(receptionBookings.id, id)))
       .returning();
     return {

@@ -16,7 +16,7 @@ import { findActiveUser, findUnit } from '../../store/org-repository.js';
 import { writeAudit } from '../audit-log.js';
 import { notifyUsers } from '../notifications/notify.js';
 import type { AppContext, StaffActor } from '../context.js';
-import { AUDIT, cancelReasons, loadSlotsInScope, lockLeader, presentSlot, slotInScope, slotScope, slotStatus, type SlotView } from './common.js';
+import { AUDIT, loadSlotsInScope, lockLeader, presentSlot, slotInScope, slotScope, slotStatus, type SlotView } from './common.js';
 
 export interface SlotInput {
   leaderId: string;
@@ -52,7 +52,7 @@ async function assertLeaderFree(tx: Tx, ctx: AppContext, leaderId: string, times
         eq(receptionSlots.region, ctx.config.REGION),
         eq(receptionSlots.leaderId, leaderId),
         eq(receptionSlots.date, times.date),
-        sql`${receptionSlots.capacity} > 0`,
+        ne(receptionSlots.status, 'cancelled'),
         exceptId ? ne(receptionSlots.id, exceptId) : undefined,
       ),
     );
@@ -73,6 +73,7 @@ export async function createSlot(ctx: AppContext, actor: StaffActor, input: Slot
     const leader = await leaderInScope(tx, actor, input.leaderId);
     await assertLeaderFree(tx, ctx, leader.id, input, null);
     const id = crypto.randomUUID();
+    const now = ctx.now();
     const [slot] = await tx
       .insert(receptionSlots)
       .values({
@@ -88,9 +89,10 @@ export async function createSlot(ctx: AppContext, actor: StaffActor, input: Slot
         room: input.room?.trim() || null,
         capacity: input.capacity,
         booked: 0,
-        published: false,
-        createdAt: ctx.now(),
+        status: 'draft',
+        createdAt: now,
         createdBy: actor.userId,
+        updatedAt: now,
       })
       .returning();
     await writeAudit(ctx, { actorId: actor.userId, action: AUDIT.created, targetType: 'reception_slot', targetId: id, data: { ...input } }, tx);
@@ -131,7 +133,7 @@ export async function updateSlot(ctx: AppContext, actor: StaffActor, id: string,
     if (moved) await assertLeaderFree(tx, ctx, next.leaderId, next, slot.id);
     const [row] = await tx
       .update(receptionSlots)
-      .set(next)
+      .set({ ...next, updatedAt: ctx.now() })
       .where(and(eq(receptionSlots.region, ctx.config.REGION), eq(receptionSlots.id, id)))
       .returning();
     const changed = Object.fromEntries(Object.entries(next).filter(([k, v]) => slot[k as keyof typeof slot] !== v));
@@ -151,7 +153,7 @@ export async function publishSlots(ctx: AppContext, actor: StaffActor, which: { 
     if ('id' in which) {
       const { slot } = await slotInScope(tx, ctx, actor, which.id, true);
       if (slotStatus(slot) === 'cancelled' || slot.date < today) throw new AppError('RECEPTION_SLOT_CLOSED', { status: slotStatus(slot) });
-      ids = slot.published ? [] : [slot.id];
+      ids = slot.status === 'draft' ? [slot.id] : [];
     } else {
       const range = monthRange(which.month);
       if (!range) throw invalid([{ path: 'month', message: '月份格式应为 YYYY-MM' }]);
@@ -166,15 +168,14 @@ export async function publishSlots(ctx: AppContext, actor: StaffActor, which: { 
             slotScope(actor),
             gte(receptionSlots.date, range.first > today ? range.first : today),
             lte(receptionSlots.date, range.last),
-            eq(receptionSlots.published, false),
-            sql`${receptionSlots.capacity} > 0`,
+            eq(receptionSlots.status, 'draft'),
           ),
         );
       ids = rows.map((r) => r.id);
     }
     if (ids.length === 0) return { published: 0 };
     for (const id of ids) {
-      await tx.update(receptionSlots).set({ published: true }).where(and(eq(receptionSlots.region, ctx.config.REGION), eq(receptionSlots.id, id)));
+      await tx.update(receptionSlots).set({ status: 'published', updatedAt: ctx.now() }).where(and(eq(receptionSlots.region, ctx.config.REGION), eq(receptionSlots.id, id)));
     }
     await writeAudit(ctx, { actorId: actor.userId, action: AUDIT.published, targetType: 'reception_slot', targetId: ids.length === 1 ? ids[0]! : null, data: { ids } }, tx);
     return { published: ids.length };
@@ -195,12 +196,14 @@ export async function cancelSlot(ctx: AppContext, actor: StaffActor, id: string,
     const now = ctx.now();
     const cancelled = await tx
       .update(receptionBookings)
-      .set({ status: 'cancelled', updatedAt: now })
+      .set({ status: 'cancelled', cancelledBy: 'bureau', cancelReason: reason, updatedAt: now })
       .where(and(eq(receptionBookings.region, ctx.config.REGION), eq(receptionBookings.slotId, id), eq(receptionBookings.status, 'booked')))
-      .returning({ id: receptionBookings.id, peopleCount: receptionBookings.peopleCount });
+      .returning({ id: receptionBookings.id, kind: receptionBookings.kind });
+    // The places those online bookings held are given back; received ones keep theirs.
+    const freed = cancelled.filter((b) => b.kind === 'booked').length;
     const [row] = await tx
       .update(receptionSlots)
-      .set({ capacity: 0, booked: 0, published: false })
+      .set({ status: 'cancelled', cancelReason: reason, cancelledAt: now, booked: sql`greatest(${receptionSlots.booked} - ${freed}, 0)`, updatedAt: now })
       .where(and(eq(receptionSlots.region, ctx.config.REGION), eq(receptionSlots.id, id)))
       .returning();
     await writeAudit(
@@ -210,7 +213,7 @@ export async function cancelSlot(ctx: AppContext, actor: StaffActor, id: string,
         action: AUDIT.cancelled,
         targetType: 'reception_slot',
         targetId: id,
-        data: { reason, capacity: slot.capacity, booked: slot.booked, wasPublished: slot.published, bookingIds: cancelled.map((b) => b.id) },
+        data: { reason, capacity: slot.capacity, booked: slot.booked, wasPublished: slot.status === 'published', bookingIds: cancelled.map((b) => b.id) },
       },
       tx,
     );
@@ -221,7 +224,7 @@ export async function cancelSlot(ctx: AppContext, actor: StaffActor, id: string,
       body: `您 ${slot.date} ${slot.startTime}-${slot.endTime} 在${slot.place}${slot.room ? `（${slot.room}）` : ''}的接访安排已取消，原因：${reason}。已取消预约 ${cancelled.length} 批。`,
       dedupeKey: `reception.slot_cancelled:${id}`,
     });
-    return { slot: presentSlot(ctx, { slot: row!, leaderName: found.leaderName }, new Map([[id, reason]])), cancelledBookings: cancelled.length };
+    return { slot: presentSlot(ctx, { slot: row!, leaderName: found.leaderName }), cancelledBookings: cancelled.length };
   });
 }
 
@@ -245,8 +248,7 @@ export async function listSlots(ctx: AppContext, actor: StaffActor, month: strin
   const range = monthRange(month);
   if (!range) throw invalid([{ path: 'month', message: '月份格式应为 YYYY-MM' }]);
   const rows = await loadSlotsInScope(ctx.db, ctx, actor, and(gte(receptionSlots.date, range.first), lte(receptionSlots.date, range.last)));
-  const reasons = await cancelReasons(ctx.db, rows.filter((r) => r.slot.capacity === 0).map((r) => r.slot.id));
-  return { month, today: toChinaDate(ctx.now()), slots: rows.map((r) => presentSlot(ctx, r, reasons)) };
+  return { month, today: toChinaDate(ctx.now()), slots: rows.map((r) => presentSlot(ctx, r)) };
 }
 
 /** Returns the active leaders in the actor's scope, with the post and remit of each one's latest slot (to prefill the form). */
