@@ -9,6 +9,7 @@ import { serve } from './server.js';
 import { buildContext } from './services/app-context.js';
 import { sealAudit, verifyAudit } from './services/audit-seal.js';
 import { seedDemoIfEmpty } from './services/seed-demo.js';
+import { rebuildOpenCaseTimers } from './services/case-timers.js';
 import { cli as messages } from './i18n/zh-CN.js';
 
 const program = new Command()
@@ -69,6 +70,16 @@ program
       }
     }
     process.exitCode = report.problems.length === 0 ? 0 : 1;
+  });
+
+program
+  .command('rebuild-timers')
+  .description('按当前期限规则重建全部在办案件的到期提醒与超期计时（已发出的不会重发）')
+  .action(async () => {
+    const ctx = await buildContext({ ...loadConfig(), LOG_LEVEL: 'warn' });
+    const n = await rebuildOpenCaseTimers(ctx);
+    await ctx.database.close();
+    process.stdout.write(`timers rebuilt for ${n} open cases\n`);
   });
 
 registerDeadlineCommand(program);

@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { buildContext } from '../src/services/app-context.js';
 import { openDatabase } from '../src/store/database.js';
 import { runSweepOnce } from '../src/jobs/deadline-sweeper.js';
+import { rebuildOpenCaseTimers } from '../src/services/case-timers.js';
 import { registerCase } from '../src/services/register-case.js';
 import { runCaseCommand } from '../src/services/run-case-command.js';
 import { listCases } from '../src/services/case-queries.js';
@@ -180,6 +181,28 @@ describe('sweepers on one PostgreSQL, and restarts', () => {
       await t.close();
     }
   }, 120_000);
+
+  it('rebuilding the timers of open cases (after a bulk load or a rule change) gives the same timers and never re-arms a fired one', async () => {
+    const t = await makeTestContext('pglite', { start: '2026-09-20T02:00:00.000Z' });
+    try {
+      const org = await seedMiniOrg(t.ctx);
+      const a = await submit(t.ctx, org, '重建计时测试一');
+      const b = await submit(t.ctx, org, '重建计时测试二');
+      await toHandling(t.ctx, org, b);
+      t.clock.set('2026-09-30T02:00:00.000Z');
+      expect((await runSweepOnce(t.ctx)).fired).toBe(1); // a's forward reminder
+      const snapshot = async () =>
+        (await t.ctx.db.select().from(timers).orderBy(timers.caseId, timers.kind, timers.ref)).map((x) => `${x.caseId}:${x.kind}:${x.ref}:${x.dueAt.toISOString()}:${x.fireAt.toISOString()}:${x.firedAt ? 'fired' : '-'}`);
+      const before = await snapshot();
+      await t.ctx.db.delete(timers).where(sql`fired_at is null`);
+      expect(await rebuildOpenCaseTimers(t.ctx)).toBe(2);
+      expect(await snapshot()).toEqual(before);
+      expect((await runSweepOnce(t.ctx)).fired).toBe(0); // the fired reminder is not sent again
+      void a;
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
 
   it('a restart in the middle of the month loses nothing (embedded database on disk)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xf-restart-'));

@@ -4,11 +4,12 @@
  * reminder is never sent twice), unfired ones that no longer match a running clock are removed.
  */
 import crypto from 'node:crypto';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { plannedTimers } from '../domain/deadlines/reminders.js';
 import type { CaseSnapshot } from '../domain/lifecycle/types.js';
 import type { Queryable } from '../store/database.js';
-import { timers } from '../store/schema.js';
+import { cases, timers } from '../store/schema.js';
+import { OPEN_STATES } from '../domain/lifecycle/transitions.js';
 import { ruleSetOf, UNIT_CLOCKS } from './case-clocks.js';
 import type { AppContext } from './context.js';
 
@@ -50,4 +51,36 @@ export async function dropSupervisionTimer(tx: Queryable, region: string, caseId
   await tx
     .delete(timers)
     .where(and(eq(timers.region, region), eq(timers.caseId, caseId), eq(timers.kind, 'supervision_due'), eq(timers.ref, supervisionId), isNull(timers.firedAt)));
+}
+
+const REBUILD_BATCH = 500;
+
+/**
+ * Given the app, makes every open case's reminder and overdue timers match its clocks — after a
+ * bulk load that deferred them, or after a rule set's reminder lead time changed. Fired timers are
+ * kept (nothing is sent twice); unfired ones are replaced. Returns the number of cases visited.
+ */
+export async function rebuildOpenCaseTimers(ctx: Pick<AppContext, 'db' | 'statute'>): Promise<number> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  let visited = 0;
+  for (;;) {
+    const rows = await ctx.db
+      .select({ region: cases.region, id: cases.id, ruleSetId: cases.ruleSetId, snapshot: cases.snapshot })
+      .from(cases)
+      .where(and(inArray(cases.state, [...OPEN_STATES]), sql`${cases.id} > ${after}`))
+      .orderBy(asc(cases.id))
+      .limit(REBUILD_BATCH);
+    if (!rows.length) return visited;
+    await ctx.db.transaction(async (tx) => {
+      const planned = rows.flatMap((r) =>
+        plannedTimers(r.snapshot as CaseSnapshot, ruleSetOf(ctx, r.ruleSetId).reminderDaysBefore, UNIT_CLOCKS, ctx.statute.calendar).map((p) => ({
+          region: r.region, id: crypto.randomUUID(), caseId: r.id, kind: p.kind, ref: p.ref, dueAt: p.dueAt, fireAt: p.fireAt,
+        })),
+      );
+      await tx.delete(timers).where(and(inArray(timers.caseId, rows.map((r) => r.id)), inArray(timers.kind, ['remind', 'overdue']), isNull(timers.firedAt)));
+      for (let i = 0; i < planned.length; i += REBUILD_BATCH) await tx.insert(timers).values(planned.slice(i, i + REBUILD_BATCH)).onConflictDoNothing();
+    });
+    visited += rows.length;
+    after = rows.at(-1)!.id;
+  }
 }

@@ -85,7 +85,7 @@ export async function registerCase(
   ctx: AppContext,
   actor: StaffActor | null,
   input: RegisterCaseInput,
-  opts: { idempotencyKey?: string | null; tx?: Tx } = {},
+  opts: { idempotencyKey?: string | null; tx?: Tx; /** bulk loaders rebuild timers once at the end (rebuildOpenCaseTimers) */ deferTimers?: boolean } = {},
 ): Promise<RegisteredCase> {
   const now = ctx.now();
   const region = ctx.config.REGION;
@@ -137,7 +137,7 @@ export async function registerCase(
     const { snapshot, nextDue } = recomputeClocks(ctx, ruleSetId, urgency, base, now);
     const address = input.location?.address?.trim() || null;
     const searchText = ctx.segmenter.searchText(input.title, input.content);
-    await syncCaseTimers(ctx, tx, { region, id: caseId, ruleSetId, snapshot });
+    if (!opts.deferTimers) await syncCaseTimers(ctx, tx, { region, id: caseId, ruleSetId, snapshot });
     // The number last, just before the writes: its counter row is locked until commit and
     // serialises concurrent intakes, so nothing slow may sit after it.
     const number = await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4)));

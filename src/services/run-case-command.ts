@@ -68,7 +68,13 @@ export async function findCaseForUpdate(tx: Tx, region: string, caseId: string):
  * Given an actor, a case id and a command, returns the outcome after applying it in one
  * transaction; throws CASE_NOT_FOUND for a case the actor cannot see (missing and not yours alike).
  */
-export async function runCaseCommand(ctx: AppContext, actor: ServiceActor, caseId: string, command: Command, opts: { tx?: Tx } = {}): Promise<CommandOutcome> {
+export async function runCaseCommand(
+  ctx: AppContext,
+  actor: ServiceActor,
+  caseId: string,
+  command: Command,
+  opts: { tx?: Tx; /** bulk loaders rebuild timers once at the end (rebuildOpenCaseTimers) */ deferTimers?: boolean } = {},
+): Promise<CommandOutcome> {
   const now = ctx.now();
   const region = ctx.config.REGION;
   const run = async (tx: Tx): Promise<CommandOutcome> => {
@@ -132,7 +138,7 @@ export async function runCaseCommand(ctx: AppContext, actor: ServiceActor, caseI
       actorRole,
     }));
     const stored = await appendCaseEvents(tx, { region, caseId: row.id, count: row.eventCount, headHash: row.headHash }, events, now);
-    await syncCaseTimers(ctx, tx, { region, id: row.id, ruleSetId: row.ruleSetId, snapshot });
+    if (!opts.deferTimers) await syncCaseTimers(ctx, tx, { region, id: row.id, ruleSetId: row.ruleSetId, snapshot });
     if (command.type === 'chase' || command.type === 'supervise') await recordSupervision(ctx, tx, actor as StaffActor, row, command, extraData.supervisionId as string);
     if (supervision && command.type === 'supervision_reply') await recordSupervisionReply(ctx, tx, actor as StaffActor, supervision, command.text);
     // DOMAIN.md §5: when a leader's case is settled, similar open cases are pushed to their units.

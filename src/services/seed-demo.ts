@@ -18,6 +18,7 @@ import { actorForUser, hashPassword } from './auth.js';
 import { createUser, placeUnder } from './org-units.js';
 import { PUBLIC_INTAKE_UNIT, writeSetting } from './settings.js';
 import { readCategoryFile, seedCategories } from './seed-categories.js';
+import { rebuildOpenCaseTimers } from './case-timers.js';
 import { registerCase } from './register-case.js';
 import { runCaseCommand } from './run-case-command.js';
 import { seedDemoReception } from './reception/seed-demo-reception.js';
@@ -72,6 +73,8 @@ export async function seedDemo(ctx: AppContext, opts: { cases?: number; seed?: n
     const done = Math.min(i + BATCH, plans.length);
     if (opts.onProgress && (done % 500 === 0 || done === plans.length)) opts.onProgress(done, plans.length);
   }
+  // Timers are made once for the cases still open, not replayed through their whole history.
+  await rebuildOpenCaseTimers(ctx);
   await seedDemoReception(ctx, staff.registrar);
   return plans.length;
 }
@@ -188,13 +191,13 @@ async function playPlan(
     accusedUnitIds: plan.accusedUnitKey ? [unitIds.get(plan.accusedUnitKey)!] : [],
     ownerLeaderId: plan.leaderOwned || plan.channel === 'leader_reception' ? staff.leader.userId : null,
     receivedAt: plan.receivedAt,
-  }, { tx });
+  }, { tx, deferTimers: true });
   let leadUnitId: string | null = null;
   for (const step of plan.path) {
     const command = resolveCommand(step.command, unitIds, caseIds);
     if (command.type === 'dispatch' || command.type === 'redispatch' || command.type === 'refer_joint_meeting') leadUnitId = command.leadUnitId;
     const actor = actorFor(command, staff, unitPaths, leadUnitId, created.caseId);
-    await runCaseCommand(at(stepTime(plan, step)), actor, created.caseId, command, { tx });
+    await runCaseCommand(at(stepTime(plan, step)), actor, created.caseId, command, { tx, deferTimers: true });
     if (command.type === 'escalate') leadUnitId = command.toUnitId;
   }
   return created.caseId;
