@@ -3,6 +3,7 @@
  * and the zh-CN text comes from src/i18n/zh-CN.ts by code.
  */
 export type ErrorCode =
+  | 'TRY_AGAIN'
   | 'CASE_ALREADY_OWNED'
   | 'SUPERVISION_NOT_OPEN'
   | 'VALIDATION_FAILED'

@@ -66,6 +66,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   IDEMPOTENCY_CONFLICT: 422,
   RATE_LIMITED: 429,
   DB_UNAVAILABLE: 503,
+  TRY_AGAIN: 503,
   INTERNAL: 500,
 };
 

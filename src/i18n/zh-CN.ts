@@ -4,6 +4,7 @@
 import type { ErrorCode } from '../domain/errors.js';
 
 export const errorMessages: Record<ErrorCode, string> = {
+  TRY_AGAIN: '系统繁忙，请稍后重试',
   CASE_ALREADY_OWNED: '该案件已由其他领导包案',
   SUPERVISION_NOT_OPEN: '没有待回复的催办或督办',
   VALIDATION_FAILED: '提交的内容有误，请检查标出的字段',

@@ -256,7 +256,8 @@ async function insertNumbered(tx: Tx, row: (number: string) => typeof receptionB
       .returning({ id: receptionBookings.id });
     if (inserted.length) return number;
   }
-  throw new Error(`no free booking number after ${NUMBER_DRAWS} draws`);
+  // Practically never; a clear 503 with a retry hint rather than a 500.
+  throw new AppError('TRY_AGAIN', { reason: 'booking_number_draws', draws: NUMBER_DRAWS });
 }
 
 /** Given a number and code, returns the booking's row and slot; a wrong code is answered like a missing booking. */
