@@ -10,7 +10,8 @@ import { DB_KINDS } from './support/databases.js';
 import { makeTestContext, type TestContext } from './support/context.js';
 import { seedMiniOrg, type MiniOrg } from './support/factories.js';
 import { loginAs, startServer, type TestServer } from './support/server.js';
-import { cases, orgUnits } from '../src/store/schema.js';
+import { cases, notifications, orgUnits } from '../src/store/schema.js';
+import { notifyUnit, notifyUsers } from '../src/services/notifications/notify.js';
 
 type ActorKey = keyof MiniOrg['actors'];
 type Client = Awaited<ReturnType<typeof loginAs>>;
@@ -128,6 +129,19 @@ for (const kind of DB_KINDS) {
         expect((await me.get(`/api/cases?q=${encodeURIComponent('优亲厚友')}`)).body.items.map((x: { id: string }) => x.id)).toEqual([caseId]);
       });
     }
+
+    it('no notice about it reaches anyone inside the accused street, whoever the sender names', async () => {
+      const sent = await t.ctx.db.transaction(async (tx) => {
+        const n = { kind: 'reminder', level: 'yellow' as const, title: '即将到期', body: TITLE, caseId, dedupeKey: `art30:${caseId}` };
+        return [
+          await notifyUnit(t.ctx, tx, org.units.gridA1, null, n),
+          await notifyUsers(t.ctx, tx, [org.actors.headA.userId, org.actors.communityHeadA.userId, org.actors.housingHandler.userId], n),
+        ];
+      });
+      expect(sent).toEqual([0, 1]); // only the housing bureau, outside the accused street
+      const got = await t.ctx.db.select({ userId: notifications.userId }).from(notifications).where(eq(notifications.caseId, caseId));
+      expect(got.map((g) => g.userId)).toEqual([org.actors.housingHandler.userId]);
+    });
 
     it('dispatching it to the accused street, or to any unit inside it, is refused and changes nothing', async () => {
       const accept = await clients.dispatcher.post(`/api/cases/${caseId}/commands`, { type: 'accept' });

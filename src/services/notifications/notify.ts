@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { and, arrayOverlaps, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { StaffRole } from '../../domain/lifecycle/types.js';
 import type { Queryable } from '../../store/database.js';
-import { notificationChannels, notifications, outbox, users } from '../../store/schema.js';
+import { cases, notificationChannels, notifications, orgUnits, outbox, users } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 
 export type NotificationLevel = 'info' | 'yellow' | 'red';
@@ -84,12 +84,38 @@ export async function notifyUnit(ctx: AppContext, tx: Queryable, unitId: string,
   return deliver(ctx, tx, recipients, n);
 }
 
+/**
+ * Art. 30: nobody inside a unit an accusation names hears of it — not by a reminder, a copy or a
+ * push either, whoever the sender picked. Given recipients and the case a message is about,
+ * returns those outside its accused units (all of them for a message about no case).
+ */
+async function outsideAccusedUnits(ctx: AppContext, tx: Queryable, recipients: Array<{ id: string; unitId: string }>, caseId: string | null) {
+  if (!caseId || !UUID_RE.test(caseId)) return recipients;
+  const [c] = await tx
+    .select({ accused: cases.accusedUnitPaths })
+    .from(cases)
+    .where(and(eq(cases.region, ctx.config.REGION), eq(cases.id, caseId)))
+    .limit(1);
+  if (!c || c.accused.length === 0) return recipients;
+  const units = await tx
+    .select({ id: orgUnits.id, path: orgUnits.path })
+    .from(orgUnits)
+    .where(inArray(orgUnits.id, [...new Set(recipients.map((r) => r.unitId))]));
+  const pathOf = new Map(units.map((u) => [u.id, u.path]));
+  return recipients.filter((r) => {
+    const path = pathOf.get(r.unitId);
+    return path !== undefined && !c.accused.some((a) => path.startsWith(a));
+  });
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Given recipients sorted by id (a fixed insert order keeps two transactions from deadlocking on the unique index), writes inbox and outbox rows. */
-async function deliver(ctx: AppContext, tx: Queryable, recipients: Array<{ id: string; unitId: string }>, n: NotificationInput): Promise<number> {
-  if (recipients.length === 0) return 0;
+async function deliver(ctx: AppContext, tx: Queryable, all: Array<{ id: string; unitId: string }>, n: NotificationInput): Promise<number> {
+  if (all.length === 0) return 0;
   assertInput(n);
+  const recipients = await outsideAccusedUnits(ctx, tx, all, n.caseId ?? null);
+  if (recipients.length === 0) return 0;
   const region = ctx.config.REGION;
   const now = ctx.now();
   const inserted = await tx
