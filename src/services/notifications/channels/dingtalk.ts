@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { postJson, snippet } from './http.js';
-import { DeliveryError, LEVEL_TAG, truncateUtf8, type ChannelSender, type OutboundMessage } from './types.js';
+import { DeliveryError, LEVEL_TAG, truncateUtf8, escapeMarkdown, type ChannelSender, type OutboundMessage } from './types.js';
 
 /** Given a secret and a timestamp in ms, returns the base64 signature DingTalk expects (before URL encoding). */
 export function dingtalkSign(secret: string, timestampMs: number): string {
@@ -27,7 +27,7 @@ export function dingtalkUrl(webhook: string, secret: string | null, now: Date): 
 /** Given a message, returns DingTalk's markdown body (paragraphs kept; a robot message holds about 20,000 bytes). */
 export function dingtalkBody(msg: OutboundMessage) {
   const title = `${LEVEL_TAG[msg.level]}${msg.title}`;
-  const text = truncateUtf8(`#### ${title}\n\n${msg.body.split(/\r?\n/).join('\n\n')}`, 18_000);
+  const text = truncateUtf8(`#### ${escapeMarkdown(title)}\n\n${msg.body.split(/\r?\n/).map(escapeMarkdown).join('\n\n')}`, 18_000);
   return { msgtype: 'markdown', markdown: { title: truncateUtf8(title, 200), text } };
 }
 

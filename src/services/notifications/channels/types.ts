@@ -61,3 +61,15 @@ export function truncateUtf8(s: string, maxBytes: number): string {
   }
   return out + '…';
 }
+
+/** Markdown and HTML metacharacters and their full-width look-alikes (robot renderers differ on backslash escapes). */
+const MARKDOWN_SAFE: Record<string, string> = { '[': '［', ']': '］', '(': '（', ')': '）', '<': '＜', '>': '＞', '*': '＊', '_': '＿', '`': '｀', '!': '！', '#': '＃', '|': '｜', '~': '～' };
+
+/**
+ * Given text from a case (a citizen may have typed it), returns it inert inside a robot's markdown:
+ * the metacharacters become their full-width forms, so a title like `![](http://…)[点此](http://…)`
+ * shows as typed instead of loading a beacon or posting an official-looking link in a government group.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[[\]()<>*_`!#|~]/g, (c) => MARKDOWN_SAFE[c] ?? c);
+}

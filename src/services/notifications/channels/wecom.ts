@@ -5,14 +5,15 @@
  */
 import { checkRobotReply } from './dingtalk.js';
 import { postJson } from './http.js';
-import { LEVEL_TAG, truncateUtf8, type ChannelSender, type OutboundMessage } from './types.js';
+import { LEVEL_TAG, escapeMarkdown, truncateUtf8, type ChannelSender, type OutboundMessage } from './types.js';
 
 /** Given a message, returns WeCom's markdown body: the title in bold (coloured by level), the body quoted. */
 export function wecomBody(msg: OutboundMessage) {
-  const head = msg.level === 'info' ? `**${msg.title}**` : `<font color="warning">**${LEVEL_TAG[msg.level]}${msg.title}**</font>`;
+  const title = escapeMarkdown(msg.title);
+  const head = msg.level === 'info' ? `**${title}**` : `<font color="warning">**${LEVEL_TAG[msg.level]}${title}**</font>`;
   const quoted = msg.body
     .split(/\r?\n/)
-    .map((line) => `> ${line}`)
+    .map((line) => `> ${escapeMarkdown(line)}`)
     .join('\n');
   return { msgtype: 'markdown', markdown: { content: truncateUtf8(`${head}\n${quoted}`, 4096) } };
 }
