@@ -96,6 +96,9 @@ export async function pushSimilarOnSettlement(ctx: AppContext, tx: Tx, caseRow: 
   const units = await findUnitsById(tx, targets.map((t) => t.unitId));
   const pushed: LeaderPushResult['pushed'] = [];
   const opinion = settled.replyOpinion ? OPINION_ZH[settled.replyOpinion as keyof typeof OPINION_ZH] ?? settled.replyOpinion : null;
+  // A reply is addressed to the petitioner (name, address …): only a plain, non-confidential case's
+  // reply travels to other units, and then only as a short summary. An accusation is never pushed.
+  if (settled.confidential || settled.nature === 'accusation') return none;
   const reply = settled.replyText ? summarize(settled.replyText) : '（无书面答复）';
   for (const t of targets) {
     const unit = units.get(t.unitId);

@@ -34,7 +34,9 @@ export const sendEmail: ChannelSender = async (to, msg, env) => {
     if (err instanceof DeliveryError) throw err;
     const e = err as { code?: string; responseCode?: number; message?: string };
     const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600 && e.code === 'EENVELOPE';
-    throw new DeliveryError(`email: ${[e.code, e.responseCode, e.message].filter(Boolean).join(' ')}`.slice(0, 300), permanent);
+    // A server's refusal often quotes the recipient: the address never goes into last_error or the logs.
+    const said = [e.code, e.responseCode, e.message].filter(Boolean).join(' ').split(to.target).join('<收件人>').replace(/[^\s<>"']+@[^\s<>"']+/g, '<地址>');
+    throw new DeliveryError(`email: ${said}`.slice(0, 300), permanent);
   } finally {
     clearTimeout(timer);
     transport.close();
