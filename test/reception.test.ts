@@ -367,6 +367,11 @@ for (const kind of DB_KINDS) {
         expect(bad.status).toBe(400);
         expect(bad.body).toMatchObject({ code: 'PHONE_INVALID', details: { path: 'phone' } });
 
+        // An accusation must name the accused units (Art. 30), or nothing is registered.
+        const unnamed = await registrar.post(`/api/reception/bookings/${group.id}/receive`, { nature: 'accusation', title: '检举某干部', content: '当面检举某单位干部违规收费。' });
+        expect(unnamed.status).toBe(400);
+        expect(unnamed.body.details.fields[0].path).toBe('accusedUnitIds');
+
         // Receive the booking: a case, channel leader_reception, owned by the slot's leader, with the booking's person.
         const received = await registrar.post(`/api/reception/bookings/${group.id}/receive`, {
           nature: 'appeal',

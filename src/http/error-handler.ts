@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import { errorMessages } from '../i18n/zh-CN.js';
-import { isDbUnavailable, sqlState } from '../store/pg-errors.js';
+import { isDbUnavailable, isRetryableConflict, sqlState } from '../store/pg-errors.js';
 import { DataDirLockedError } from '../store/data-dir-lock.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -158,6 +158,12 @@ function mapError(err: FastifyError, req: FastifyRequest): { status: number; bod
   if (err.statusCode === 429) return errorResponse('RATE_LIMITED');
   if (err instanceof SyntaxError && err.statusCode === 400) return errorResponse('BAD_JSON');
   if (isDbUnavailable(err) || err instanceof DataDirLockedError) return errorResponse('DB_UNAVAILABLE');
+  // A deadlock or serialization failure rolled the whole transaction back: nothing was written, and
+  // the same request will most likely pass a moment later.
+  if (isRetryableConflict(err)) {
+    req.log.warn({ err, requestId: req.id }, 'transaction conflict; client told to retry');
+    return errorResponse('TRY_AGAIN', { reason: 'conflict' });
+  }
   // SQLSTATE class 22 (data exception: invalid text for a uuid, a NUL byte, a bad escape in jsonb …)
   // means input the edge should have refused got through; it is still the client's bad input, not a
   // server fault. Logged loudly so the missing check gets added where it belongs.

@@ -3,6 +3,7 @@
  * SPA's index.html for any other GET that is not an API or docs path (client-side routes).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -24,7 +25,9 @@ export async function registerWebApp(app: FastifyInstance, dist = WEB_DIST): Pro
     preCompressed: true,
     cacheControl: false,
     setHeaders: (res, file) => {
-      res.header('Cache-Control', /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      // judged on the path inside dist, not the install path (which may itself contain /assets/)
+      const inDist = path.relative(dist, file).split(path.sep);
+      res.header('Cache-Control', inDist[0] === 'assets' && inDist.length > 1 ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
   return true;

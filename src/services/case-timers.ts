@@ -64,15 +64,23 @@ export async function rebuildOpenCaseTimers(ctx: Pick<AppContext, 'db' | 'statut
   let after = '00000000-0000-0000-0000-000000000000';
   let visited = 0;
   for (;;) {
-    const rows = await ctx.db
-      .select({ region: cases.region, id: cases.id, ruleSetId: cases.ruleSetId, snapshot: cases.snapshot })
+    const ids = await ctx.db
+      .select({ id: cases.id })
       .from(cases)
       .where(and(inArray(cases.state, [...OPEN_STATES]), sql`${cases.id} > ${after}`))
       .orderBy(asc(cases.id))
       .limit(REBUILD_BATCH);
-    if (!rows.length) return visited;
+    if (!ids.length) return visited;
     await ctx.db.transaction(async (tx) => {
-      const planned = rows.flatMap((r) =>
+      // The commands' lock order (case rows, then their timers), and snapshots read under the lock:
+      // a command running beside the rebuild waits, so its fresh timers are never replaced by stale ones.
+      const rows = await tx
+        .select({ region: cases.region, id: cases.id, ruleSetId: cases.ruleSetId, snapshot: cases.snapshot, state: cases.state })
+        .from(cases)
+        .where(inArray(cases.id, ids.map((r) => r.id)))
+        .orderBy(asc(cases.id))
+        .for('update');
+      const planned = rows.filter((r) => (OPEN_STATES as readonly string[]).includes(r.state)).flatMap((r) =>
         plannedTimers(r.snapshot as CaseSnapshot, ruleSetOf(ctx, r.ruleSetId).reminderDaysBefore, UNIT_CLOCKS, ctx.statute.calendar).map((p) => ({
           region: r.region, id: crypto.randomUUID(), caseId: r.id, kind: p.kind, ref: p.ref, dueAt: p.dueAt, fireAt: p.fireAt,
         })),
@@ -80,7 +88,7 @@ export async function rebuildOpenCaseTimers(ctx: Pick<AppContext, 'db' | 'statut
       await tx.delete(timers).where(and(inArray(timers.caseId, rows.map((r) => r.id)), inArray(timers.kind, ['remind', 'overdue']), isNull(timers.firedAt)));
       for (let i = 0; i < planned.length; i += REBUILD_BATCH) await tx.insert(timers).values(planned.slice(i, i + REBUILD_BATCH)).onConflictDoNothing();
     });
-    visited += rows.length;
-    after = rows.at(-1)!.id;
+    visited += ids.length;
+    after = ids.at(-1)!.id;
   }
 }

@@ -5,7 +5,8 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { AppError } from '../domain/errors.js';
-import type { Command } from '../domain/lifecycle/types.js';
+import type { CaseState, Command } from '../domain/lifecycle/types.js';
+import { isOpen } from '../domain/lifecycle/transitions.js';
 import type { Queryable, Tx } from '../store/database.js';
 import { appendCaseEvents } from '../store/case-events.js';
 import { findUnitsById } from '../store/org-repository.js';
@@ -90,6 +91,8 @@ export async function escalateSupervision(ctx: AppContext, tx: Tx, row: CaseRow,
     .where(and(eq(supervisions.region, row.region), eq(supervisions.id, supervisionId)))
     .limit(1);
   if (!s || s.repliedAt || s.escalatedAt) return false;
+  // Settled, or moved to another unit since: nobody is late any more on this supervision.
+  if (!isOpen(row.state as CaseState) || row.leadUnitId !== s.targetUnitId) return false;
   const target = (await findUnitsById(tx, [s.targetUnitId])).get(s.targetUnitId);
   const parentId = target?.parentId ?? null;
   await tx

@@ -78,8 +78,10 @@ const ReceiveBody = z
     confidential: z.boolean().optional(),
     acceptNow: z.boolean().optional(),
     answerNow: text(1, 5000).optional(),
+    accusedUnitIds: z.array(uuid).max(10).optional(),
   })
-  .refine((b) => !(b.acceptNow && b.answerNow), { path: ['answerNow'], message: '当场答复与立即受理只能选一项' });
+  .refine((b) => !(b.acceptNow && b.answerNow), { path: ['answerNow'], message: '当场答复与立即受理只能选一项' })
+  .refine((b) => b.nature !== 'accusation' || (b.accusedUnitIds?.length ?? 0) > 0, { path: ['accusedUnitIds'], message: '检举控告须选择被检举控告的单位' });
 
 export const receptionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const staff = { auth: 'staff' as const, roles: RECEPTION_ROLES };
@@ -160,6 +162,7 @@ export const receptionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       petitioners: b.petitioners,
       bookerRepresentative: b.bookerRepresentative,
       confidential: b.confidential,
+      accusedUnitIds: b.accusedUnitIds,
       acceptNow: b.acceptNow,
       answerNow: b.answerNow,
     });

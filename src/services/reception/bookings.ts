@@ -318,6 +318,8 @@ export async function cancelPublicBooking(ctx: AppContext, number: string, code:
   await ctx.db.transaction(async (tx) => {
     const now = ctx.now();
     if (now >= slotStartsAt(row.slot)) throw new AppError('RECEPTION_BOOKING_STATE', { status: row.booking.status, reason: 'started' });
+    // Slot first, then booking: the order booking and cancelling a slot take, so they never deadlock.
+    await tx.select({ id: receptionSlots.id }).from(receptionSlots).where(and(eq(receptionSlots.region, region), eq(receptionSlots.id, row.slot.id))).for('update');
     const [done] = await tx
       .update(receptionBookings)
       .set({ status: 'cancelled', cancelledBy: 'citizen', cancelReason: null, updatedAt: now })

@@ -225,6 +225,8 @@ export interface ReceiveInput {
   confidential?: boolean;
   acceptNow?: boolean;
   answerNow?: string;
+  /** for an accusation (检举控告): the units it names (Art. 30 keeps it from them) */
+  accusedUnitIds?: string[];
 }
 
 /**
@@ -261,6 +263,7 @@ export async function receiveGroup(ctx: AppContext, actor: StaffActor, id: strin
         urgency: input.urgency,
         petitioners: [booker, ...others],
         confidential: input.confidential,
+        accusedUnitIds: input.nature === 'accusation' ? input.accusedUnitIds ?? [] : [],
         ownerLeaderId: slot.leaderId,
       },
       { acceptNow: input.acceptNow, answerNow: input.answerNow, tx },

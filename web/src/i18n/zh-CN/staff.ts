@@ -462,6 +462,7 @@ export const staff = {
     locationAddress: '事发地址',
     accusedUnits: '被检举控告单位',
     accusedPlaceholder: '选择被检举控告的单位（可多选）',
+    accusedRequired: '检举控告须选择被检举控告的单位',
     acceptNow: '当场受理',
     acceptNowHint: '登记后立即受理（仅分派员、领导可当场受理）',
     acceptNowDenied: '您的角色不能当场受理，登记后由分派员受理',

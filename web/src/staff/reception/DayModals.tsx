@@ -6,8 +6,8 @@ import { Link, useNavigate } from 'react-router';
 import { useFailure } from '../../api/use-failure';
 import { t } from '../../i18n/zh-CN';
 import { idNumberProblem, isPlausiblePhone } from '../../citizen/petitioner-rules';
-import { CategoryTreeSelect } from '../components';
-import { useCategories, useMeta } from '../reference';
+import { CategoryTreeSelect, UnitTreeSelect } from '../components';
+import { useCategories, useMeta, useUnits } from '../reference';
 import { hasAnyRole, useMe } from '../session';
 import type { NoticeData } from '../NoticePage';
 import { staffReceptionApi, type Group, type Received, type Slot } from './reception-api';
@@ -209,6 +209,7 @@ interface OtherValues {
 
 interface ReceiveValues {
   nature: string;
+  accusedUnitIds?: string[];
   type12345?: string;
   category?: string;
   title?: string;
@@ -227,9 +228,11 @@ export function ReceiveModal({ target, onClose, onDone }: { target: { group: Gro
   const me = useMe();
   const meta = useMeta();
   const categories = useCategories();
+  const units = useUnits();
   const fail = useFailure();
   const navigate = useNavigate();
   const [form] = Form.useForm<ReceiveValues>();
+  const nature = Form.useWatch('nature', form);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<Received | null>(null);
   const canAccept = hasAnyRole(me, ['dispatcher', 'leader']);
@@ -268,6 +271,7 @@ export function ReceiveModal({ target, onClose, onDone }: { target: { group: Gro
           representative: !!o.representative,
         })),
         bookerRepresentative: !!v.bookerRepresentative,
+        accusedUnitIds: v.nature === 'accusation' ? v.accusedUnitIds ?? [] : undefined,
         acceptNow: canAccept && v.acceptNow ? true : undefined,
       });
       setDone(r);
@@ -345,6 +349,13 @@ export function ReceiveModal({ target, onClose, onDone }: { target: { group: Gro
               <Radio.Group options={options(meta?.natures)} optionType="button" />
             </Form.Item>
           </Col>
+          {nature === 'accusation' && (
+            <Col span={24}>
+              <Form.Item name="accusedUnitIds" label={t.staff.intake.accusedUnits} rules={[{ required: true, type: 'array', min: 1, message: t.staff.intake.accusedRequired }]}>
+                <UnitTreeSelect units={units} multiple placeholder={t.staff.intake.accusedPlaceholder} aria-label={t.staff.intake.accusedUnits} />
+              </Form.Item>
+            </Col>
+          )}
           <Col span={6}>
             <Form.Item name="type12345" label={d.type12345}>
               <Select options={options(meta?.types12345)} allowClear />

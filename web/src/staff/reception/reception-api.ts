@@ -102,6 +102,8 @@ export interface ReceiveInput {
   petitioners: { name: string; phone?: string; idNumber?: string; representative?: boolean }[];
   bookerRepresentative?: boolean;
   acceptNow?: boolean;
+  /** an accusation's accused units (Art. 30) */
+  accusedUnitIds?: string[];
 }
 
 export interface Received {
