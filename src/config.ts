@@ -20,6 +20,8 @@ const ConfigSchema = z.object({
   SEAL_INTERVAL_SECONDS: z.coerce.number().int().positive().default(300),
   /** How often the deadline sweeper looks for due reminders, overdue notices and supervision escalations. */
   SWEEP_INTERVAL_SECONDS: z.coerce.number().int().positive().default(30),
+  /** How many cases `serve --seed` writes into an empty database for the demo district. */
+  DEMO_CASES: z.coerce.number().int().min(0).max(200_000).default(5_000),
   DEFAULT_RULE_SET: z.string().default('reg2022'),
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /** Online booking of a leader's reception (约访) closes this many days before the reception date … */

@@ -17,6 +17,7 @@ export async function serve(config: Config, opts: { seed: boolean }): Promise<vo
   let seeded = false;
   if (opts.seed) {
     seeded = await seedDemoIfEmpty(ctx, {
+      cases: config.DEMO_CASES,
       onProgress: (done, total) => process.stdout.write(`正在生成演示数据 (seeding demo cases) ${done}/${total}\n`),
     });
   }
