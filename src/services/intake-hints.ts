@@ -4,10 +4,10 @@
  * matter from anyone (by the text's keywords over the full-text index). Both only within the
  * registrar's scope; looking a person up is a sensitive read and goes to the audit log.
  */
-import { and, desc, eq, gte, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { validateIdNumber } from '../domain/personal-data/id-number.js';
 import { parsePhone } from '../domain/personal-data/phone.js';
-import { prefixTsQuery } from '../domain/text/segment.js';
+import { findSimilarCases } from '../store/similar-cases.js';
 import { casePetitioners, cases } from '../store/schema.js';
 import { caseScopeFilter } from '../store/scope.js';
 import { writeAudit } from './audit-log.js';
@@ -79,39 +79,18 @@ async function similarCases(ctx: AppContext, actor: StaffActor, input: IntakeHin
   const text = `${input.title ?? ''}\n${input.content ?? ''}`.trim();
   const keywords = text ? ctx.segmenter.keywords(text, KEYWORDS) : [];
   if (!keywords.length) return { keywords, similarCases: [] };
-  const vector = sql`to_tsvector('simple', ${cases.searchText})`;
-  const any = prefixTsQuery(keywords)!.replaceAll(' & ', ' | ');
-  const matched = sql.join(
-    keywords.map((k) => sql`(${vector} @@ to_tsquery('simple', ${prefixTsQuery([k])}))::int`),
-    sql` + `,
-  );
   // Half the keywords (at least one) must match: one shared word like 小区 is not the same matter.
-  const needed = Math.max(1, Math.ceil(keywords.length / 2));
-  const since = new Date(ctx.now().getTime() - SIMILAR_WINDOW_DAYS * 86_400_000);
-  const scored = ctx.db
-    .select({ id: cases.id, matched: sql<number>`(${matched})`.as('matched') })
-    .from(cases)
-    .where(
-      and(
-        eq(cases.region, ctx.config.REGION),
-        sql`${vector} @@ to_tsquery('simple', ${any})`,
-        gte(cases.receivedAt, since),
-        sql`${cases.state} not in ${NOT_A_DUPLICATE_TARGET}`,
-        caseScopeFilter(actor),
-        input.excludeCaseId ? sql`${cases.id} <> ${input.excludeCaseId}` : undefined,
-      ),
-    )
-    .as('scored');
-  const rows = await ctx.db
-    .select({ c: cases, matched: scored.matched })
-    .from(scored)
-    .innerJoin(cases, and(eq(cases.region, ctx.config.REGION), eq(cases.id, scored.id)))
-    .where(gte(scored.matched, needed))
-    .orderBy(desc(scored.matched), desc(cases.receivedAt))
-    .limit(MAX_SIMILAR);
+  const rows = await findSimilarCases(ctx.db, {
+    region: ctx.config.REGION,
+    keywords,
+    needed: Math.max(1, Math.ceil(keywords.length / 2)),
+    since: new Date(ctx.now().getTime() - SIMILAR_WINDOW_DAYS * 86_400_000),
+    where: [sql`${cases.state} not in ${NOT_A_DUPLICATE_TARGET}`, caseScopeFilter(actor), input.excludeCaseId ? sql`${cases.id} <> ${input.excludeCaseId}` : undefined],
+    limit: MAX_SIMILAR,
+  });
   const now = ctx.now();
   return {
     keywords,
-    similarCases: rows.map((r) => ({ ...presentCaseSummary(r.c, now), matchedKeywords: Number(r.matched), ofKeywords: keywords.length })),
+    similarCases: rows.map((r) => ({ ...presentCaseSummary(r.c, now), matchedKeywords: r.matched, ofKeywords: keywords.length })),
   };
 }

@@ -11,11 +11,11 @@
  * Runs inside the caller's transaction (the command that settled the case); it reads and writes
  * only through `tx`, locks no other case row, and sends nothing outside it (the outbox does).
  */
-import { and, desc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
+import { inArray, ne } from 'drizzle-orm';
 import { OPEN_STATES, isOpen } from '../domain/lifecycle/transitions.js';
 import type { CaseState } from '../domain/lifecycle/types.js';
 import { REPLY_OPINIONS } from '../domain/lifecycle/types.js';
-import { prefixTsQuery } from '../domain/text/segment.js';
+import { findSimilarCases } from '../store/similar-cases.js';
 import type { Tx } from '../store/database.js';
 import { appendCaseEvents } from '../store/case-events.js';
 import { findActiveUser, findUnitsById } from '../store/org-repository.js';
@@ -57,41 +57,20 @@ export async function pushSimilarOnSettlement(ctx: AppContext, tx: Tx, caseRow: 
   const unitPath = (leader && leaderUnits.get(leader.unitId)?.path) || '';
   if (!scopePath) return none;
 
-  const vector = sql`to_tsvector('simple', ${cases.searchText})`;
-  const any = prefixTsQuery(keywords)!.replaceAll(' & ', ' | ');
-  const matched = sql.join(
-    keywords.map((k) => sql`(${vector} @@ to_tsquery('simple', ${prefixTsQuery([k])}))::int`),
-    sql` + `,
-  );
   // A reference, not a duplicate claim: a third of the keywords (two at least) is the same kind of matter.
-  const needed = Math.min(keywords.length, Math.max(2, Math.ceil(keywords.length / 3)));
-  const since = new Date(ctx.now().getTime() - WINDOW_DAYS * 86_400_000);
-  const scored = tx
-    .select({ id: cases.id, matched: sql<number>`(${matched})`.as('matched') })
-    .from(cases)
-    .where(
-      and(
-        eq(cases.region, region),
-        ne(cases.id, settled.id),
-        inArray(cases.state, [...OPEN_STATES]),
-        sql`${vector} @@ to_tsquery('simple', ${any})`,
-        gte(cases.receivedAt, since),
-        // the owning leader's scope, with the accusation rule applied as for him
-        caseScopeFilter({ scopePath, unitPath }),
-      ),
-    )
-    .as('scored');
-  const candidates = await tx
-    .select({ c: cases, matched: scored.matched })
-    .from(scored)
-    .innerJoin(cases, and(eq(cases.region, region), eq(cases.id, scored.id)))
-    .where(gte(scored.matched, needed))
-    .orderBy(desc(scored.matched), desc(cases.receivedAt), cases.number)
-    .limit(opts.top ?? LEADER_PUSH_TOP);
+  const candidates = await findSimilarCases(tx, {
+    region,
+    keywords,
+    needed: Math.min(keywords.length, Math.max(2, Math.ceil(keywords.length / 3))),
+    since: new Date(ctx.now().getTime() - WINDOW_DAYS * 86_400_000),
+    // open, not itself, in the owning leader's scope with the accusation rule applied as for him
+    where: [ne(cases.id, settled.id), inArray(cases.state, [...OPEN_STATES]), caseScopeFilter({ scopePath, unitPath })],
+    limit: opts.top ?? LEADER_PUSH_TOP,
+  });
 
   // Art. 30: a settled accusation's reply never goes to a unit it accused.
   const targets = candidates
-    .map((r) => ({ c: r.c, matched: Number(r.matched), unitId: r.c.leadUnitId ?? r.c.ownerUnitId }))
+    .map((r) => ({ c: r.c, matched: r.matched, unitId: r.c.leadUnitId ?? r.c.ownerUnitId }))
     .filter((t) => t.unitId);
   const units = await findUnitsById(tx, targets.map((t) => t.unitId));
   const pushed: LeaderPushResult['pushed'] = [];
