@@ -5,6 +5,7 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { AppError } from '../domain/errors.js';
+import { formatChinaDateTimeZh } from '../domain/deadlines/china-date.js';
 import type { CaseState, Command } from '../domain/lifecycle/types.js';
 import { isOpen } from '../domain/lifecycle/transitions.js';
 import type { Queryable, Tx } from '../store/database.js';
@@ -52,7 +53,7 @@ export async function recordSupervision(
     kind: kind === 'chase' ? 'chase' : 'supervision',
     level: kind === 'chase' ? 'yellow' : 'red',
     title: `${KIND_ZH[kind]}：${row.number}`,
-    body: `${actor.displayName}对案件 ${row.number}「${row.title}」${KIND_ZH[kind]}：${command.reason}。请于 ${fmt(replyDueAt)} 前回复。`,
+    body: `${actor.displayName}对案件 ${row.number}「${row.title}」${KIND_ZH[kind]}：${command.reason}。请于 ${formatChinaDateTimeZh(replyDueAt)} 前回复。`,
     caseId: row.id,
     unitId: targetUnitId,
     dedupeKey: `supervision:${supervisionId}`,
@@ -109,7 +110,7 @@ export async function escalateSupervision(ctx: AppContext, tx: Tx, row: CaseRow,
     kind: 'supervision_escalated',
     level: 'red' as const,
     title: `${KIND_ZH[s.kind as keyof typeof KIND_ZH] ?? '督办'}逾期未回复：${row.number}`,
-    body: `${target?.name ?? '承办单位'}未在 ${fmt(s.replyDueAt)} 前回复对案件 ${row.number}「${row.title}」的${KIND_ZH[s.kind as keyof typeof KIND_ZH] ?? '督办'}（${s.reason}），已升级督办。`,
+    body: `${target?.name ?? '承办单位'}未在 ${formatChinaDateTimeZh(s.replyDueAt)} 前回复对案件 ${row.number}「${row.title}」的${KIND_ZH[s.kind as keyof typeof KIND_ZH] ?? '督办'}（${s.reason}），已升级督办。`,
     caseId: row.id,
     unitId: s.targetUnitId,
     dedupeKey: `supervision_escalated:${s.id}`,
@@ -118,14 +119,4 @@ export async function escalateSupervision(ctx: AppContext, tx: Tx, row: CaseRow,
   await notifyUnit(ctx, tx, s.targetUnitId, ['unit_head'], notice);
   await notifyUsers(ctx, tx, [s.createdBy], notice);
   return true;
-}
-
-/** A date as officials write it, in China time: 2026年11月24日 16:00. */
-export function fmt(d: Date): string {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })
-      .formatToParts(d)
-      .map((x) => [x.type, x.value]),
-  );
-  return `${p.year}年${p.month}月${p.day}日 ${p.hour}:${p.minute}`;
 }

@@ -32,6 +32,13 @@ export function formatChinaDateTime(instant: Date): string {
   return new Date(instant.getTime() + OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
 }
 
+/** Given an instant, returns it as officials write it in notices, China time: '2026年11月24日 16:00'. */
+export function formatChinaDateTimeZh(instant: Date): string {
+  const [date, time] = formatChinaDateTime(instant).split(' ');
+  const [y, m, d] = date!.split('-').map(Number);
+  return `${y}年${m}月${d}日 ${time}`;
+}
+
 /** Given a China date and a number of days (may be negative), returns the date that many days later. */
 export function addDays(date: string, days: number): string {
   return new Date(utcMidnight(date) + days * DAY_MS).toISOString().slice(0, 10);
