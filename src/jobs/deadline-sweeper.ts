@@ -8,17 +8,17 @@
  * it by. Lock order is the commands' own (case row, then its timers), so sweeps and commands never
  * deadlock.
  */
-import { and, arrayOverlaps, asc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
 import type { CaseSnapshot, ClockName } from '../domain/lifecycle/types.js';
 import { isOpen } from '../domain/lifecycle/transitions.js';
 import type { Tx } from '../store/database.js';
 import { appendCaseEvents } from '../store/case-events.js';
 import { findUnitsById, nearestScopedUsers } from '../store/org-repository.js';
-import { cases, timers, users } from '../store/schema.js';
+import { cases, timers } from '../store/schema.js';
 import type { AppContext } from '../services/context.js';
 import { notifyUnit, notifyUsers, type NotificationInput } from '../services/notifications/notify.js';
-import { escalateSupervision, fmt } from '../services/supervision.js';
-import type { StaffRole } from '../domain/lifecycle/types.js';
+import { escalateSupervision } from '../services/supervision.js';
+import { formatChinaDateTimeZh } from '../domain/deadlines/china-date.js';
 
 type CaseRow = typeof cases.$inferSelect;
 type TimerRow = typeof timers.$inferSelect;
@@ -94,24 +94,17 @@ async function sweepCase(ctx: AppContext, tx: Tx, region: string, caseId: string
 }
 
 /**
- * Who answers for a clock: the handling deadline binds the lead unit (its handlers and head); the
- * forward and review deadlines bind the petition office over the case — the nearest dispatchers,
- * registrars and heads whose scope covers where it was received.
+ * Tells whoever answers for a clock: the handling deadline binds the lead unit (its handlers and
+ * head); the forward and review deadlines bind the petition office over the case — the nearest
+ * registrars, dispatchers and leaders whose scope covers where it was received. Returns the unit
+ * answerable (null for the office) and how many were told.
  */
-async function responsibleFor(tx: Tx, row: CaseRow, clock: ClockName): Promise<{ unitId: string | null; userIds: string[] }> {
+async function tellResponsible(ctx: AppContext, tx: Tx, row: CaseRow, clock: ClockName, notice: NotificationInput): Promise<{ unitId: string | null; told: number }> {
   if (clock === 'handling') {
-    return row.leadUnitId ? { unitId: row.leadUnitId, userIds: await activeUsersOf(tx, row.leadUnitId, ['handler', 'unit_head']) } : { unitId: null, userIds: [] };
+    return row.leadUnitId ? { unitId: row.leadUnitId, told: await notifyUnit(ctx, tx, row.leadUnitId, ['handler', 'unit_head'], { ...notice, unitId: row.leadUnitId }) } : { unitId: null, told: 0 };
   }
   const roles = clock === 'forward' ? ['registrar', 'dispatcher'] : ['dispatcher', 'leader'];
-  return { unitId: null, userIds: await nearestScopedUsers(tx, row.unitPaths[0]!, roles) };
-}
-
-async function activeUsersOf(tx: Tx, unitId: string, roles: readonly StaffRole[]): Promise<string[]> {
-  const rows = await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.unitId, unitId), eq(users.active, true), arrayOverlaps(users.roles, [...roles])));
-  return rows.map((r) => r.id);
+  return { unitId: null, told: await notifyUsers(ctx, tx, await nearestScopedUsers(tx, row.unitPaths[0]!, roles), notice) };
 }
 
 async function fire(ctx: AppContext, tx: Tx, row: CaseRow, t: TimerRow, now: Date): Promise<boolean> {
@@ -124,7 +117,6 @@ async function fire(ctx: AppContext, tx: Tx, row: CaseRow, t: TimerRow, now: Dat
   // A reminder that comes due only after its deadline (the server was down across both) says
   // nothing the red notice does not: it is marked stale, the overdue notice speaks alone.
   if (t.kind === 'remind' && now.getTime() >= t.dueAt.getTime()) return false;
-  const who = await responsibleFor(tx, row, clock);
   const label = CLOCK_LABELS_ZH[clock] ?? clock;
   const overdue = t.kind === 'overdue';
   const notice: NotificationInput = {
@@ -132,23 +124,24 @@ async function fire(ctx: AppContext, tx: Tx, row: CaseRow, t: TimerRow, now: Dat
     level: overdue ? 'red' : 'yellow',
     title: overdue ? `已超期：${row.number}` : `即将到期：${row.number}`,
     body: overdue
-      ? `案件 ${row.number}「${row.title}」的${label}期限已于 ${fmt(t.dueAt)} 届满，请立即办理。`
-      : `案件 ${row.number}「${row.title}」的${label}期限将于 ${fmt(t.dueAt)} 届满，请抓紧办理。`,
+      ? `案件 ${row.number}「${row.title}」的${label}期限已于 ${formatChinaDateTimeZh(t.dueAt)} 届满，请立即办理。`
+      : `案件 ${row.number}「${row.title}」的${label}期限将于 ${formatChinaDateTimeZh(t.dueAt)} 届满，请抓紧办理。`,
     caseId: row.id,
-    unitId: who.unitId,
     dedupeKey: `timer:${t.id}`,
   };
-  await notifyUsers(ctx, tx, [...new Set([...who.userIds, ...(row.ownerLeaderId ? [row.ownerLeaderId] : [])])], notice);
+  const who = await tellResponsible(ctx, tx, row, clock, notice);
+  // the owning leader hears of his cases too (once: the dedupe key is per user)
+  if (row.ownerLeaderId) await notifyUsers(ctx, tx, [row.ownerLeaderId], { ...notice, unitId: who.unitId });
   if (overdue && who.unitId) {
     // DOMAIN.md §4: an overdue case is copied to the unit head — the lead unit's own head is told
     // above; the head of the unit over it gets the copy.
     const unit = (await findUnitsById(tx, [who.unitId])).get(who.unitId);
-    if (unit?.parentId) await notifyUnit(ctx, tx, unit.parentId, ['unit_head'], { ...notice, kind: 'overdue_copy', title: `超期抄送：${row.number}` });
+    if (unit?.parentId) await notifyUnit(ctx, tx, unit.parentId, ['unit_head'], { ...notice, unitId: who.unitId, kind: 'overdue_copy', title: `超期抄送：${row.number}` });
   }
   await appendCaseEvents(
     tx,
     { region: row.region, caseId: row.id, count: row.eventCount, headHash: row.headHash },
-    [{ type: overdue ? 'case.overdue' : 'case.deadline_reminder', data: { clock, dueAt: t.dueAt.toISOString(), unitId: who.unitId, notified: who.userIds.length }, actorId: null, actorRole: 'system' }],
+    [{ type: overdue ? 'case.overdue' : 'case.deadline_reminder', data: { clock, dueAt: t.dueAt.toISOString(), unitId: who.unitId, notified: who.told }, actorId: null, actorRole: 'system' }],
     now,
   );
   // 积案: a case past a unit's deadline stays marked as backlog, for the ledger and the rates.
