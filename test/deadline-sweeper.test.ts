@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { buildContext } from '../src/services/app-context.js';
 import { openDatabase } from '../src/store/database.js';
 import { runSweepOnce } from '../src/jobs/deadline-sweeper.js';
-import { rebuildOpenCaseTimers } from '../src/services/case-timers.js';
+import { ensureTimersExist, rebuildOpenCaseTimers } from '../src/services/case-timers.js';
 import { registerCase } from '../src/services/register-case.js';
 import { runCaseCommand } from '../src/services/run-case-command.js';
 import { listCases } from '../src/services/case-queries.js';
@@ -198,6 +198,10 @@ describe('sweepers on one PostgreSQL, and restarts', () => {
       expect(await rebuildOpenCaseTimers(t.ctx)).toBe(2);
       expect(await snapshot()).toEqual(before);
       expect((await runSweepOnce(t.ctx)).fired).toBe(0); // the fired reminder is not sent again
+      // a database from before timers existed gets them at boot; one that has them is left alone
+      await t.ctx.db.delete(timers);
+      await ensureTimersExist(t.ctx);
+      expect((await t.ctx.db.select().from(timers)).length).toBe(before.length);
       void a;
     } finally {
       await t.close();

@@ -18,8 +18,13 @@ export async function syncCaseTimers(
   ctx: Pick<AppContext, 'statute'>,
   tx: Queryable,
   c: { region: string; id: string; ruleSetId: string; snapshot: CaseSnapshot },
+  /** the snapshot before the change: when it plans the same timers (a note, a contact log …) nothing is written */
+  previous?: CaseSnapshot,
 ): Promise<void> {
-  const planned = plannedTimers(c.snapshot, ruleSetOf(ctx, c.ruleSetId).reminderDaysBefore, UNIT_CLOCKS, ctx.statute.calendar);
+  const plan = (snapshot: CaseSnapshot) => plannedTimers(snapshot, ruleSetOf(ctx, c.ruleSetId).reminderDaysBefore, UNIT_CLOCKS, ctx.statute.calendar);
+  const planned = plan(c.snapshot);
+  const key = (ps: typeof planned) => ps.map((p) => `${p.kind}:${p.ref}:${p.dueAt.getTime()}:${p.fireAt.getTime()}`).join('|');
+  if (previous && key(plan(previous)) === key(planned)) return;
   const keep = planned.map((p) => sql`(${p.kind}::text, ${p.ref}::text, ${p.dueAt.toISOString()}::timestamptz)`);
   // Unfired clock timers that no plan keeps: the clock stopped, paused, or its due date moved.
   await tx.delete(timers).where(
@@ -54,6 +59,19 @@ export async function dropSupervisionTimer(tx: Queryable, region: string, caseId
 }
 
 const REBUILD_BATCH = 500;
+
+/**
+ * Given the app at boot, creates the timers of a database whose open cases have none yet (one
+ * written before timers existed, migration 0002); a database with timers is left alone.
+ */
+export async function ensureTimersExist(ctx: Pick<AppContext, 'db' | 'statute' | 'logger'>): Promise<void> {
+  const res = (await ctx.db.execute(
+    sql`select not exists (select 1 from ${timers}) and exists (select 1 from ${cases} where ${inArray(cases.state, [...OPEN_STATES])}) as missing`,
+  )) as unknown as { rows: Array<{ missing: boolean }> };
+  if (!res.rows[0]?.missing) return;
+  const n = await rebuildOpenCaseTimers(ctx);
+  ctx.logger.info({ cases: n }, '已为在办案件建立到期提醒计时 (timers created for open cases)');
+}
 
 /**
  * Given the app, makes every open case's reminder and overdue timers match its clocks — after a
