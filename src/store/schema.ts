@@ -164,10 +164,17 @@ export const cases = pgTable(
     createdBy: uuid('created_by'),
     eventCount: integer('event_count').notNull().default(0),
     headHash: text('head_hash'),
+    /** The text's most telling words (TF-IDF, best first): hot issues group cases by them. */
+    keywords: text('keywords').array().notNull().default(sql`'{}'::text[]`),
+    /** 同一事项: the first case about the same matter from anyone (near-identical text); null while alone. */
+    matterId: uuid('matter_id'),
+    /** 重复信访: the same person's earlier open case about the same matter, offered for merging. */
+    repeatOfId: uuid('repeat_of_id'),
   },
   (t) => [
     primaryKey({ columns: [t.region, t.id] }),
     uniqueIndex('cases_number_uq').on(t.region, t.number),
+    index('cases_matter_idx').on(t.region, t.matterId),
     index('cases_state_due_idx').on(t.region, t.state, t.nextDueAt),
     index('cases_lead_idx').on(t.region, t.leadUnitId, t.state),
     index('cases_owner_idx').on(t.region, t.ownerUnitId),
@@ -585,4 +592,125 @@ export const unitDeductions = pgTable(
     index('unit_deductions_month_idx').on(t.region, t.month, t.unitId),
     uniqueIndex('unit_deductions_source_uq').on(t.region, t.source, t.sourceId),
   ],
+);
+
+/**
+ * A case text's MinHash signature and its LSH band keys (domain/intelligence/minhash.ts): the
+ * duplicate check finds candidates by any shared band through the GIN index, then compares
+ * signatures; the text itself is never re-read.
+ */
+export const caseFingerprints = pgTable(
+  'case_fingerprints',
+  {
+    region: text('region').notNull(),
+    caseId: uuid('case_id').notNull(),
+    /** one 32-bit key per LSH band (a chance collision only adds a candidate the signature check drops) */
+    bands: integer('bands').array().notNull(),
+    /** the MinHash signature (unsigned 32-bit values stored as signed int4) */
+    signature: integer('signature').array().notNull(),
+    /** how many shingles the text had: containment is estimated from it and the Jaccard estimate */
+    shingles: integer('shingles').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.caseId] }), index('case_fingerprints_bands_idx').using('gin', t.bands)],
+);
+
+/** Routing models (category and lead unit from the text): the bundled one and each `xinfang train`. */
+export const routingModels = pgTable(
+  'routing_models',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    /** bundled (built from the public data shipped with xinfang) | trained (this deployment's closed cases) */
+    source: text('source').notNull(),
+    /** the serialised model (domain/intelligence/text-classifier.ts) */
+    model: text('model').notNull(),
+    /** held-out figures measured when it was trained: macro-F1, accuracy, sizes */
+    metrics: jsonb('metrics').notNull(),
+    active: boolean('active').notNull().default(false),
+    createdAt: ts('created_at').notNull(),
+    createdBy: uuid('created_by'),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.id] }), index('routing_models_active_idx').on(t.region, t.active)],
+);
+
+/** Words admins add to the segmenter's dictionary (on top of jieba's and lexicon/xinfang.dict.txt). */
+export const lexiconWords = pgTable('lexicon_words', {
+  word: text('word').primaryKey(),
+  freq: integer('freq').notNull(),
+  tag: text('tag').notNull().default('n'),
+  createdAt: ts('created_at').notNull(),
+  createdBy: uuid('created_by'),
+});
+
+/** 预警: raised → dispatched → fed back → assessed → withdrawn, every step a warning event. */
+export const warnings = pgTable(
+  'warnings',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    number: text('number').notNull(),
+    /** cluster | repeat_petitioner | escalation | collective | extreme_statement | deadline_risk | external */
+    kind: text('kind').notNull(),
+    /** urgent | high | normal */
+    level: text('level').notNull(),
+    /** raised | dispatched | fed_back | assessed | withdrawn */
+    state: text('state').notNull(),
+    title: text('title').notNull(),
+    detail: text('detail').notNull(),
+    /** what raised it: a rule's key (cluster:<unit>:<matter>…) or import:<source>:<external id>; raised once */
+    sourceKey: text('source_key').notNull(),
+    /** paths of the units concerned: scope filters on them as on cases */
+    unitPaths: text('unit_paths').array().notNull(),
+    caseIds: uuid('case_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    /** the named person who must act (urgent warnings reach him at once) */
+    assigneeId: uuid('assignee_id'),
+    dispatchedUnitId: uuid('dispatched_unit_id'),
+    dueAt: ts('due_at'),
+    data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+    raisedAt: ts('raised_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    closedAt: ts('closed_at'),
+    eventCount: integer('event_count').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.region, t.id] }),
+    uniqueIndex('warnings_source_uq').on(t.region, t.sourceKey),
+    uniqueIndex('warnings_number_uq').on(t.region, t.number),
+    index('warnings_state_idx').on(t.region, t.state, t.raisedAt),
+  ],
+);
+
+export const warningEvents = pgTable(
+  'warning_events',
+  {
+    region: text('region').notNull(),
+    warningId: uuid('warning_id').notNull(),
+    seq: integer('seq').notNull(),
+    /** warning.raised | warning.dispatched | warning.fed_back | warning.assessed | warning.withdrawn | warning.note */
+    type: text('type').notNull(),
+    actorId: uuid('actor_id'),
+    at: ts('at').notNull(),
+    data: jsonb('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.warningId, t.seq] })],
+);
+
+/** 每月一题: the hot issue chosen as a month's topic, with the cases it stood for when chosen. */
+export const monthlyTopics = pgTable(
+  'monthly_topics',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull(),
+    /** YYYY-MM */
+    month: text('month').notNull(),
+    title: text('title').notNull(),
+    keywords: text('keywords').array().notNull(),
+    caseIds: uuid('case_ids').array().notNull(),
+    unitPaths: text('unit_paths').array().notNull(),
+    note: text('note'),
+    chosenBy: uuid('chosen_by').notNull(),
+    chosenAt: ts('chosen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.id] }), uniqueIndex('monthly_topics_uq').on(t.region, t.month, t.title)],
 );
