@@ -58,6 +58,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   ACCUSATION_CONFLICT: '检举控告件不得交由被检举控告的单位办理',
   IDEMPOTENCY_CONFLICT: '同一幂等键已用于内容不同的提交',
   IMPORT_INVALID: '导入文件有误',
+  WARNING_NOT_FOUND: '未找到该预警',
+  WARNING_ILLEGAL_TRANSITION: '该预警当前状态下不能进行此操作',
   RATE_LIMITED: '请求过于频繁，请稍后再试',
   DB_UNAVAILABLE: '服务暂时不可用，请稍后重试',
   INTERNAL: '服务器内部错误',
