@@ -25,6 +25,8 @@ import { spotCheckRoutes } from './routes/spot-check-routes.js';
 import { ledgerRoutes } from './routes/ledger-routes.js';
 import { receptionRoutes } from './routes/reception-routes.js';
 import { notificationRoutes } from './routes/notification-routes.js';
+import { warningRoutes } from './routes/warning-routes.js';
+import { hotIssueRoutes } from './routes/hot-issue-routes.js';
 
 export interface BuildAppOptions {
   /** disable per-client rate limits (load tests and benchmarks measure the app, not the limiter) */
@@ -111,6 +113,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(ledgerRoutes, { ctx });
   await app.register(receptionRoutes, { ctx });
   await app.register(notificationRoutes, { ctx });
+  await app.register(warningRoutes, { ctx });
+  await app.register(hotIssueRoutes, { ctx });
 
   webServed = opts.web === false ? false : await registerWebApp(app);
   if (!webServed) app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
