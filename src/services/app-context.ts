@@ -12,6 +12,7 @@ import { createCipher, generateMasterKey, parseMasterKey } from '../domain/perso
 import type { AppContext } from './context.js';
 import { sharedSegmenter } from './segmenter.js';
 import { backfillSearchText } from './search-backfill.js';
+import { loadLexicon } from './lexicon.js';
 import { ensureTimersExist } from './case-timers.js';
 
 /** Given the config, returns the master key: from MASTER_KEY, else from DATA_DIR/secret.key (made on first run). */
@@ -52,6 +53,7 @@ export async function buildContext(config: Config, opts: BuildContextOptions = {
   const cipher = createCipher(opts.masterKey ?? resolveMasterKey(config, logger));
   fs.mkdirSync(config.uploadDir, { recursive: true });
   const segmenter = sharedSegmenter();
+  await loadLexicon({ db: database.db, segmenter, logger });
   await backfillSearchText({ db: database.db, segmenter, logger });
   await ensureTimersExist({ db: database.db, statute, logger });
   return { database, db: database.db, config, statute, cipher, logger, now: opts.now ?? (() => new Date()), segmenter, uploadDir: config.uploadDir };

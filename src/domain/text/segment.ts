@@ -24,14 +24,37 @@ export interface Segmenter {
   searchText(...parts: string[]): string;
   /** Given a text, returns its most telling words (TF-IDF over jieba's corpus), best first. */
   keywords(text: string, top: number): string[];
+  /**
+   * Given dictionary lines ("word freq tag", one a line), adds the words to the live dictionary:
+   * texts cut from now on know them (~1 ms). An admin's word list (services/lexicon.ts).
+   */
+  addWords(lines: string): void;
+  /**
+   * Given the admins' whole word list as dictionary lines, makes it the list in force: only adds
+   * when nothing is taken away, else rebuilds the dictionary from jieba's, the domain file and these
+   * (jieba cannot unload a word; a rebuild takes ~0.35 s and blocks the process meanwhile).
+   */
+  replaceWords(lines: string): void;
 }
 
 /** Given extra dictionary lines ("word freq tag"), returns a segmenter over jieba's dictionary plus them. */
 export function createSegmenter(extraDictionary?: Uint8Array): Segmenter {
-  const jieba = Jieba.withDict(jiebaDict);
-  if (extraDictionary?.length) jieba.loadDict(extraDictionary);
+  const build = () => {
+    const j = Jieba.withDict(jiebaDict);
+    if (extraDictionary?.length) j.loadDict(extraDictionary);
+    return j;
+  };
+  let jieba = build();
+  /** the admins' words in force, word → its dictionary line */
+  let added = new Map<string, string>();
   const tfidf = TfIdf.withDict(jiebaIdf);
   const keep = (w: string) => WORD.test(w) && !STOP_WORDS.has(w);
+  const addWords = (lines: string) => {
+    const parsed = parseDictionaryLines(lines);
+    if (!parsed.size) return;
+    jieba.loadDict(new TextEncoder().encode([...parsed.values()].join('\n') + '\n'));
+    for (const [w, line] of parsed) added.set(w, line);
+  };
   return {
     words(text) {
       return jieba.cut(text, true).map((w) => w.trim().toLowerCase()).filter(keep);
@@ -54,7 +77,29 @@ export function createSegmenter(extraDictionary?: Uint8Array): Segmenter {
       }
       return out;
     },
+    addWords,
+    replaceWords(lines) {
+      const wanted = parseDictionaryLines(lines);
+      const keepsAll = [...added].every(([w, line]) => wanted.get(w) === line);
+      if (!keepsAll) {
+        jieba = build();
+        added = new Map();
+      }
+      const missing = [...wanted].filter(([w, line]) => added.get(w) !== line).map(([, line]) => line);
+      if (missing.length) addWords(missing.join('\n'));
+    },
   };
+}
+
+/** Given dictionary text, returns its well-formed lines ("word [freq] [tag]", normalised) by word. */
+function parseDictionaryLines(lines: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of lines.split(/\r?\n/)) {
+    const [word, freq, tag] = raw.trim().split(/\s+/);
+    if (!word || !WORD.test(word) || (freq !== undefined && !/^\d{1,9}$/.test(freq)) || (tag !== undefined && !/^[a-z]{1,4}$/.test(tag))) continue;
+    out.set(word, [word, freq, tag].filter((x) => x !== undefined).join(' '));
+  }
+  return out;
 }
 
 /**
