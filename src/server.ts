@@ -8,6 +8,7 @@ import { buildApp } from './http/app.js';
 import { startSealJob } from './jobs/seal-audit-job.js';
 import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
+import { startWarningScan } from './jobs/warning-scan.js';
 import { seedDemoIfEmpty, DEMO_BANNER } from './services/seed-demo.js';
 import { cli as messages } from './i18n/zh-CN.js';
 
@@ -26,6 +27,7 @@ export async function serve(config: Config, opts: { seed: boolean }): Promise<vo
   const stopSeal = startSealJob(ctx);
   const stopOutbox = startOutboxWorker(ctx);
   const stopSweeper = startDeadlineSweeper(ctx);
+  const stopWarningScan = startWarningScan(ctx);
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
   process.stdout.write(
     `\n${messages.serverStarted}: ${url}  (数据库: ${ctx.database.kind}${ctx.database.kind === 'pglite' ? `, 数据目录 ${config.dataDir}` : ''})\n` +
@@ -36,6 +38,7 @@ export async function serve(config: Config, opts: { seed: boolean }): Promise<vo
     ctx.logger.info({ signal }, 'shutting down');
     stopSeal();
     stopSweeper();
+    stopWarningScan();
     await stopOutbox();
     await app.close();
     await ctx.database.close();
