@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { DB_KINDS } from './support/databases.js';
 import { makeTestContext, type TestContext } from './support/context.js';
 import { PASSWORD, seedMiniOrg, type MiniOrg } from './support/factories.js';
@@ -167,8 +167,7 @@ for (const kind of DB_KINDS) {
       const removed = await c.supervisor!.del(`/api/monthly-topics/${chosen.body.id}`);
       expect(removed.status).toBe(200);
       expect((await c.leader!.get('/api/monthly-topics')).body.items).toEqual([]);
-      const [{ n }] = (await t.ctx.db.execute(sql`select count(*)::int as n from audit_log where action = 'monthly_topic.removed'`)).rows as Array<{ n: number }>;
-      expect(Number(n)).toBe(1);
+      expect(await t.ctx.db.select().from(auditLog).where(eq(auditLog.action, 'monthly_topic.removed'))).toHaveLength(1);
       expect((await c.supervisor!.del(`/api/monthly-topics/${chosen.body.id}`)).body.code).toBe('MONTHLY_TOPIC_NOT_FOUND');
 
       const titled = await c.leader!.post('/api/monthly-topics', { key: stalls.key, title: '流动摊贩占道经营治理', month: '2026-04' });

@@ -44,6 +44,7 @@ export const adminRoutes: RouteObject[] = [
       { path: 'rules', lazy: async () => ({ Component: (await load(() => import('./rules/RulesPage'))).RulesPage }) },
       { path: 'posters', lazy: async () => ({ Component: (await load(() => import('./posters/PostersPage'))).PostersPage }) },
       { path: 'channels', lazy: async () => ({ Component: (await load(() => import('./channels/ChannelsPage'))).ChannelsPage }) },
+      { path: 'lexicon', lazy: async () => ({ Component: (await load(() => import('./LexiconPage'))).LexiconPage }) },
     ],
   },
 ];

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Button, Layout, Menu, Result, Space, Spin, Tag } from 'antd';
-import { AuditOutlined, CalendarOutlined, FileSearchOutlined, FormOutlined, LogoutOutlined, TeamOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { AuditOutlined, CalendarOutlined, FileSearchOutlined, FireOutlined, FormOutlined, LogoutOutlined, TeamOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, ApiError } from '../api/client';
 import { t } from '../i18n/zh-CN';
@@ -13,6 +13,7 @@ import { CASE_ROLES, INTAKE_ROLES, LEDGER_ROLES, RECEPTION_ROLES, SPOT_CHECK_ROL
 import { clearReferenceCache, useUnits } from './reference';
 import type { Me } from './types';
 import { InboxBell } from './inbox/InboxBell';
+import { HOT_ISSUE_ROLES } from '../api/hot-issues';
 import './staff.css';
 
 const s = t.staff.layout;
@@ -65,6 +66,7 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const canReception = hasAnyRole(me, RECEPTION_ROLES);
   const canLedger = hasAnyRole(me, LEDGER_ROLES);
   const canSpotChecks = hasAnyRole(me, SPOT_CHECK_ROLES);
+  const canHotIssues = hasAnyRole(me, HOT_ISSUE_ROLES);
   const path = location.pathname;
   const selected = path.startsWith('/staff/intake')
     ? 'intake'
@@ -76,7 +78,9 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
           ? 'ledger'
           : path.startsWith('/staff/spot-checks')
             ? 'spot-checks'
-            : 'queues';
+            : path.startsWith('/staff/hot-issues')
+              ? 'hot-issues'
+              : 'queues';
   const items = [
     { key: 'queues', icon: <UnorderedListOutlined />, label: <Link to="/staff">{s.menuQueues}</Link> },
     ...(canIntake ? [{ key: 'intake', icon: <FormOutlined />, label: <Link to="/staff/intake">{s.menuIntake}</Link> }] : []),
@@ -88,6 +92,7 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
       : []),
     ...(canLedger ? [{ key: 'ledger', icon: <FileSearchOutlined />, label: <Link to="/staff/ledger">{t.ledger.menu}</Link> }] : []),
     ...(canSpotChecks ? [{ key: 'spot-checks', icon: <AuditOutlined />, label: <Link to="/staff/spot-checks">{t.spotChecks.menu}</Link> }] : []),
+    ...(canHotIssues ? [{ key: 'hot-issues', icon: <FireOutlined />, label: <Link to="/staff/hot-issues">{t.hotIssues.menu}</Link> }] : []),
   ];
   return (
     <Layout style={{ minHeight: '100vh' }}>

@@ -14,6 +14,7 @@ import { RotaPage } from './reception/RotaPage';
 import { DayPage } from './reception/DayPage';
 import { LedgerPage } from './ledger/LedgerPage';
 import { SpotChecksPage } from './spot-checks/SpotChecksPage';
+import { HotIssuesPage } from './hot-issues/HotIssuesPage';
 import { NotFound } from '../common/NotFound';
 
 export const staffRoutes: RouteObject[] = [
@@ -31,6 +32,7 @@ export const staffRoutes: RouteObject[] = [
       { path: 'reception/day', element: <DayPage /> },
       { path: 'ledger', element: <LedgerPage /> },
       { path: 'spot-checks', element: <SpotChecksPage /> },
+      { path: 'hot-issues', element: <HotIssuesPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -1,0 +1,43 @@
+/** 热点与每月一题 on the workbench: ranked hot issues of the user's scope and the month's chosen topics. */
+const monthZh = (m: string) => `${Number(m.slice(0, 4))}年${Number(m.slice(5, 7))}月`;
+
+export const hotIssues = {
+  menu: '热点与每月一题',
+  title: '热点与每月一题',
+  noAccess: '您的角色不能查看热点',
+  subtitle: '把统计窗口内相似的案件归为一组（共用两个以上关键词，或属同一事项），按件数和增长排名；不含保密件和检举控告件。领导和督查员可把热点选为每月一题。',
+  monthZh,
+  days: { label: '统计窗口', option: (d: number) => `近 ${d} 天` },
+  level: { label: '地点', community: '按社区', street: '按街道' },
+  refresh: '刷新',
+  window: (from: string, to: string, prevFrom: string) => `本期 ${from} 至 ${to}，与上期（${prevFrom} 起同样长度）比较`,
+  read: (current: number, previous: number) => `本期 ${current} 件、上期 ${previous} 件参与统计`,
+  capped: (cap: number) => `统计窗口内案件过多，只统计了最新的 ${cap.toLocaleString('zh-CN')} 件。`,
+  empty: '统计窗口内没有三件以上的相似案件',
+  columns: { rank: '排名', issue: '热点', volume: '本期件数', growth: '较上期', places: '主要地点', samples: '样例案件', actions: '操作' },
+  previous: (n: number) => `上期 ${n} 件`,
+  growthNew: '新出现',
+  growthFlat: '持平',
+  growthPct: (pct: number) => `${pct > 0 ? '+' : ''}${pct}%`,
+  score: (s: number) => `热度 ${s}`,
+  otherPlace: '区县或部门受理',
+  category: '分类',
+  more: (n: number) => `另 ${n} 处`,
+  choose: '选为每月一题',
+  chooseTitle: '选为每月一题',
+  chooseFields: {
+    month: { label: '月份', required: '请选择月份' },
+    title: { label: '题目', help: '默认取热点的前三个关键词', range: '题目为 2 至 50 个字' },
+    note: { label: '选题说明', placeholder: '例如：由城管、市场监管牵头集中整治' },
+  },
+  chosen: (title: string) => `已选为每月一题：${title}`,
+  topics: {
+    title: (month: string) => `${monthZh(month)}每月一题`,
+    empty: '本月还没有选定题目',
+    cases: (n: number) => `涉及 ${n} 件`,
+    by: (name: string, at: string) => `${name} 于 ${at} 选定`,
+    remove: '撤销',
+    removeConfirm: '撤销这个每月一题？',
+    removed: '已撤销',
+  },
+};
