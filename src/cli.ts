@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { loadConfig } from './config.js';
 import { registerDeadlineCommand } from './cli/deadline-command.js';
+import { registerDedupeCommand } from './cli/dedupe-command.js';
 import { serve } from './server.js';
 import { buildContext } from './services/app-context.js';
 import { sealAudit, verifyAudit } from './services/audit-seal.js';
@@ -83,6 +84,7 @@ program
   });
 
 registerDeadlineCommand(program);
+registerDedupeCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`错误: ${err instanceof Error ? err.message : String(err)}\n`);

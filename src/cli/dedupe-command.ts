@@ -1,0 +1,81 @@
+/**
+ * `xinfang dedupe`: reads messages as JSONL `{id, user, title, body, time}` on stdin, writes
+ * `{id, duplicateOf, group}` per message in input order (domain/intelligence/dedupe.ts says what they mean).
+ * A line that is not such a message is skipped with its line number and the reason on stderr; the others are
+ * still answered, and the exit code is 1 so a script notices (0 when every line was good).
+ */
+import readline from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { dedupeMessages, parseMessageTime, type DedupeMessage } from '../domain/intelligence/dedupe.js';
+
+const messageSchema = z.object({
+  id: z.string().min(1),
+  user: z.string().nullish(),
+  title: z.string().nullish(),
+  body: z.string().nullish(),
+  time: z.string(),
+});
+
+export interface DedupeRunResult {
+  answered: number;
+  rejected: number;
+}
+
+/** Given JSONL input and output streams, writes one answer line per good message and returns the counts. */
+export async function runDedupe(input: Readable, output: Writable, errors: Writable): Promise<DedupeRunResult> {
+  const messages: DedupeMessage[] = [];
+  const ids = new Set<string>();
+  let lineNo = 0;
+  let rejected = 0;
+  const reject = (why: string) => {
+    rejected++;
+    errors.write(`第 ${lineNo} 行已跳过：${why} (line ${lineNo} skipped)\n`);
+  };
+  for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      reject('不是合法的 JSON');
+      continue;
+    }
+    const parsed = messageSchema.safeParse(json);
+    if (!parsed.success) {
+      reject(parsed.error.issues.map((i) => `${i.path.join('.') || '(整行)'}: ${i.message}`).join('; '));
+      continue;
+    }
+    const m = parsed.data;
+    const time = parseMessageTime(m.time);
+    if (time === null) {
+      reject(`time「${m.time}」不是时间（应为 YYYY-MM-DD HH:MM:SS 或 ISO 8601）`);
+      continue;
+    }
+    if (ids.has(m.id)) {
+      reject(`id「${m.id}」与前面的行重复`);
+      continue;
+    }
+    ids.add(m.id);
+    messages.push({ id: m.id, user: m.user ?? null, title: m.title ?? '', body: m.body ?? '', time });
+  }
+  const results = dedupeMessages(messages);
+  for (let i = 0; i < results.length; i += 1000) {
+    const chunk = results.slice(i, i + 1000).map((r) => JSON.stringify(r) + '\n').join('');
+    if (!output.write(chunk)) await new Promise<void>((resolve) => output.once('drain', () => resolve()));
+  }
+  return { answered: results.length, rejected };
+}
+
+/** Given the commander program, registers `dedupe` on stdin/stdout. */
+export function registerDedupeCommand(program: Command): Command {
+  return program
+    .command('dedupe')
+    .description('重复信访与近似重复检测：从标准输入读 JSONL {id,user,title,body,time}，向标准输出写 {id,duplicateOf,group}')
+    .action(async () => {
+      const { rejected } = await runDedupe(process.stdin, process.stdout, process.stderr);
+      process.exitCode = rejected === 0 ? 0 : 1;
+    });
+}
