@@ -10,7 +10,7 @@ import { ASSESS_OUTCOMES, WARNING_KINDS, WARNING_LEVELS, WARNING_STATES } from '
 import type { AppContext } from '../../services/context.js';
 import { importWarnings, MAX_WARNING_IMPORT_ROWS } from '../../services/warnings/import-warnings.js';
 import { runWarningCommand } from '../../services/warnings/warning-commands.js';
-import { getWarning, listWarnings } from '../../services/warnings/warning-queries.js';
+import { getWarning, listAssigneeCandidates, listWarnings } from '../../services/warnings/warning-queries.js';
 import { actorOf, CASE_WORK_ROLES } from '../auth-plugin.js';
 import { text, uuid } from '../schemas.js';
 
@@ -55,6 +55,11 @@ export const warningRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     const { open, ...rest } = req.query;
     return listWarnings(ctx, actorOf(req), { ...rest, open: open === undefined ? undefined : open === 'true' });
   });
+
+  app.get('/api/warnings/assignees', {
+    config: { auth: 'staff', roles: ['supervisor', 'leader', 'dispatcher'] },
+    schema: { tags, summary: '派单处置时可指定的责任人：某单位（本人管辖范围内）及其下级单位的在职人员', querystring: z.strictObject({ unitId: uuid }) },
+  }, async (req) => ({ items: await listAssigneeCandidates(ctx, actorOf(req), req.query.unitId) }));
 
   app.get('/api/warnings/:id', {
     config: readers,

@@ -8,7 +8,7 @@ import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { AppError } from '../../domain/errors.js';
 import { allowedWarningCommands, type WarningCommandType, type WarningKind, type WarningLevel, type WarningState } from '../../domain/warnings/lifecycle.js';
 import { findUnit, findUnitsById, pathIds } from '../../store/org-repository.js';
-import { cases, users, warningEvents, warnings } from '../../store/schema.js';
+import { cases, orgUnits, users, warningEvents, warnings } from '../../store/schema.js';
 import { caseScopeFilter } from '../../store/scope.js';
 import type { AppContext, StaffActor } from '../context.js';
 import { relationsTo } from './warning-commands.js';
@@ -158,4 +158,18 @@ function summarize(w: WarningRow, names: Names): WarningSummary {
 function str(data: unknown, key: string): string | null {
   const v = (data as Record<string, unknown> | null)?.[key];
   return typeof v === 'string' ? v : null;
+}
+
+/** Given an actor and a unit in his scope, returns the active staff of that unit and below it (who a warning may be dispatched to), by unit depth and name; UNIT_NOT_FOUND outside his scope. */
+export async function listAssigneeCandidates(ctx: AppContext, actor: StaffActor, unitId: string) {
+  const unit = await findUnit(ctx.db, unitId);
+  if (!unit || !unit.active || !unit.path.startsWith(actor.scopePath)) throw new AppError('UNIT_NOT_FOUND', { path: 'unitId' });
+  const rows = await ctx.db
+    .select({ id: users.id, displayName: users.displayName, roles: users.roles, unitId: users.unitId, unitName: orgUnits.name, depth: orgUnits.depth })
+    .from(users)
+    .innerJoin(orgUnits, eq(orgUnits.id, users.unitId))
+    .where(and(eq(users.active, true), sql`starts_with(${orgUnits.path}, ${unit.path})`, sql`not (${users.roles} = array['admin']::text[])`))
+    .orderBy(asc(orgUnits.depth), asc(users.displayName))
+    .limit(200);
+  return rows.map(({ depth: _d, ...r }) => r);
 }

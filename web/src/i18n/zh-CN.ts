@@ -10,7 +10,8 @@ import { reception } from './zh-CN/reception';
 import { ledger } from './zh-CN/ledger';
 import { spotChecks } from './zh-CN/spot-checks';
 import { channels } from './zh-CN/channels';
+import { warnings } from './zh-CN/warnings';
 import { hotIssues } from './zh-CN/hot-issues';
 import { lexicon } from './zh-CN/lexicon';
 
-export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon };
+export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings };

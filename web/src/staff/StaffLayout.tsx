@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { Button, Layout, Menu, Result, Space, Spin, Tag } from 'antd';
 import { AuditOutlined, CalendarOutlined, FileSearchOutlined, FireOutlined, FormOutlined, LogoutOutlined, TeamOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { AlertOutlined } from '@ant-design/icons';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, ApiError } from '../api/client';
 import { t } from '../i18n/zh-CN';
@@ -68,7 +69,9 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const canSpotChecks = hasAnyRole(me, SPOT_CHECK_ROLES);
   const canHotIssues = hasAnyRole(me, HOT_ISSUE_ROLES);
   const path = location.pathname;
-  const selected = path.startsWith('/staff/intake')
+  const selected = path.startsWith('/staff/warnings')
+    ? 'warnings'
+    : path.startsWith('/staff/intake')
     ? 'intake'
     : path.startsWith('/staff/reception/day')
       ? 'reception-day'
@@ -83,6 +86,7 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
               : 'queues';
   const items = [
     { key: 'queues', icon: <UnorderedListOutlined />, label: <Link to="/staff">{s.menuQueues}</Link> },
+    ...(hasAnyRole(me, CASE_ROLES) ? [{ key: 'warnings', icon: <AlertOutlined />, label: <Link to="/staff/warnings">{t.warnings.menu}</Link> }] : []),
     ...(canIntake ? [{ key: 'intake', icon: <FormOutlined />, label: <Link to="/staff/intake">{s.menuIntake}</Link> }] : []),
     ...(canReception
       ? [

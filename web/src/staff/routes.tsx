@@ -15,6 +15,7 @@ import { DayPage } from './reception/DayPage';
 import { LedgerPage } from './ledger/LedgerPage';
 import { SpotChecksPage } from './spot-checks/SpotChecksPage';
 import { HotIssuesPage } from './hot-issues/HotIssuesPage';
+import { WarningPage, WarningsPage } from './warnings/WarningsPage';
 import { NotFound } from '../common/NotFound';
 
 export const staffRoutes: RouteObject[] = [
@@ -28,6 +29,8 @@ export const staffRoutes: RouteObject[] = [
       { path: 'cases/:id', element: <CasePage /> },
       { path: 'intake', element: <IntakePage /> },
       { path: 'inbox', element: <InboxPage /> },
+      { path: 'warnings', element: <WarningsPage /> },
+      { path: 'warnings/:id', element: <WarningPage /> },
       { path: 'reception', element: <RotaPage /> },
       { path: 'reception/day', element: <DayPage /> },
       { path: 'ledger', element: <LedgerPage /> },
