@@ -87,6 +87,16 @@ for (const kind of DB_KINDS) {
       expect((await t.ctx.db.select().from(warnings).where(like(warnings.sourceKey, `%${input.caseId}`))).length).toBe(1);
     });
 
+    it('a registration that rolls back leaves neither the warning nor its notice', async () => {
+      const input = intake({ content: '再不解决我就去跳楼。' });
+      await expect(t.ctx.db.transaction(async (tx) => {
+        await raiseIntakeWarnings(t.ctx, tx, input);
+        throw new Error('registration failed after the rules ran');
+      })).rejects.toThrow('registration failed');
+      expect(await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, `extreme:${input.caseId}`))).toEqual([]);
+      expect(await t.ctx.db.select().from(notifications).where(eq(notifications.caseId, input.caseId))).toEqual([]);
+    });
+
     it('text that only talks about safety raises nothing', async () => {
       const input = intake({ title: '建议加强消防安全宣传', content: '建议社区开展消防安全宣传，防止跳楼、放火等事故发生。' });
       await raise(input);
@@ -102,6 +112,10 @@ for (const kind of DB_KINDS) {
 
       let d = await supervisor.get(`/api/warnings/${urgentId}`);
       expect(d.body.allowed).toEqual(['dispatch', 'withdraw', 'note']);
+      const people = await supervisor.get(`/api/warnings/assignees?unitId=${org.units.streetA}`);
+      expect(people.body.items.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining([org.actors.headA.userId, org.actors.handlerA.userId]));
+      expect(people.body.items.map((p: { id: string }) => p.id)).not.toContain(org.actors.handlerB.userId);
+      expect((await supervisor.get(`/api/warnings/assignees?unitId=${org.units.city}`)).body.code).toBe('UNIT_NOT_FOUND');
       const dueAt = new Date(t.ctx.now().getTime() + 2 * DAY).toISOString();
       d = await supervisor.post(`/api/warnings/${urgentId}/commands`, { type: 'dispatch', unitId: org.units.streetA, assigneeId: org.actors.headA.userId, dueAt, instructions: '立即上门稳控' });
       expect(d.status).toBe(200);
