@@ -11,8 +11,9 @@ import { z } from 'zod';
 import { dedupeMessages, parseMessageTime, type DedupeMessage } from '../domain/intelligence/dedupe.js';
 
 const messageSchema = z.object({
-  id: z.string().min(1),
-  user: z.string().nullish(),
+  // Ids and users as the caller wrote them: strings, or numbers echoed back as numbers.
+  id: z.union([z.string().min(1), z.number()]),
+  user: z.union([z.string(), z.number()]).nullish(),
   title: z.string().nullish(),
   body: z.string().nullish(),
   time: z.string(),
@@ -27,6 +28,8 @@ export interface DedupeRunResult {
 export async function runDedupe(input: Readable, output: Writable, errors: Writable): Promise<DedupeRunResult> {
   const messages: DedupeMessage[] = [];
   const ids = new Set<string>();
+  const original = new Map<string, string | number>();
+  const asGiven = (id: string | null) => (id === null ? null : original.get(id) ?? id);
   let lineNo = 0;
   let rejected = 0;
   const reject = (why: string) => {
@@ -54,16 +57,18 @@ export async function runDedupe(input: Readable, output: Writable, errors: Writa
       reject(`time「${m.time}」不是时间（应为 YYYY-MM-DD HH:MM:SS 或 ISO 8601）`);
       continue;
     }
-    if (ids.has(m.id)) {
-      reject(`id「${m.id}」与前面的行重复`);
+    const id = String(m.id);
+    if (ids.has(id)) {
+      reject(`id「${id}」与前面的行重复`);
       continue;
     }
-    ids.add(m.id);
-    messages.push({ id: m.id, user: m.user ?? null, title: m.title ?? '', body: m.body ?? '', time });
+    ids.add(id);
+    original.set(id, m.id);
+    messages.push({ id, user: m.user == null ? null : String(m.user), title: m.title ?? '', body: m.body ?? '', time });
   }
   const results = dedupeMessages(messages);
   for (let i = 0; i < results.length; i += 1000) {
-    const chunk = results.slice(i, i + 1000).map((r) => JSON.stringify(r) + '\n').join('');
+    const chunk = results.slice(i, i + 1000).map((r) => JSON.stringify({ id: asGiven(r.id), duplicateOf: asGiven(r.duplicateOf), group: asGiven(r.group) }) + '\n').join('');
     if (!output.write(chunk)) await new Promise<void>((resolve) => output.once('drain', () => resolve()));
   }
   return { answered: results.length, rejected };

@@ -24,6 +24,9 @@ import type { AppContext, StaffActor } from './context.js';
 import { syncCaseTimers } from './case-timers.js';
 import { recomputeClocks } from './case-clocks.js';
 import { resolvePublicIntakeUnit } from './settings.js';
+import { analyseText, joinMatter, relateToEarlierCases, routingFor } from './intake-intelligence.js';
+import { saveFingerprint } from '../store/case-fingerprints.js';
+import { raiseIntakeWarnings } from './warnings/intake-rules.js';
 
 export interface PetitionerInput {
   name: string;
@@ -109,9 +112,16 @@ export async function registerCase(
     const category = input.categoryCode ? await findCategory(tx, input.categoryCode) : null;
     const receivedAt = input.receivedAt ?? now;
     const earlier = await hasEarlierCaseOfSamePerson(tx, region, prepared, category?.code ?? null);
+    const person = {
+      idIndexes: prepared.map((p) => p.idBidx).filter((x): x is string => !!x),
+      phoneIndexes: prepared.map((p) => p.phoneBidx).filter((x): x is string => !!x),
+    };
+    // The matter: earlier near-identical cases (anyone's), and the same person's among them (重复信访).
+    const analysis = analyseText(ctx, input.title, input.content);
+    const relation = await relateToEarlierCases(tx, region, analysis.fingerprint, person, { now });
     const flags = deriveFlags({
       petitionerCount: prepared.length,
-      hasEarlierCaseOfSamePerson: earlier,
+      hasEarlierCaseOfSamePerson: earlier || relation.repeatOf !== null,
       receivedAboveDistrict: units.receivedAboveDistrict,
       ownerLeaderId: input.ownerLeaderId ?? null,
       categoryName: category?.rootName ?? null,
@@ -137,6 +147,24 @@ export async function registerCase(
     const { snapshot, nextDue } = recomputeClocks(ctx, ruleSetId, urgency, base, now);
     const address = input.location?.address?.trim() || null;
     const searchText = ctx.segmenter.searchText(input.title, input.content);
+    const routing = await routingFor(ctx, tx, { title: input.title, content: input.content, placePath: (units.grid ?? units.owner).path, words: analysis.words });
+    const confidential = input.confidential ?? input.nature === 'accusation';
+    await joinMatter(tx, region, relation);
+    await raiseIntakeWarnings(ctx, tx, {
+      caseId,
+      receivedAt,
+      title: input.title,
+      content: input.content,
+      flags,
+      ownerUnit: { id: units.owner.id, path: units.owner.path },
+      gridUnit: units.grid ? { id: units.grid.id, path: units.grid.path } : null,
+      matterId: relation.matterId,
+      repeatOfId: relation.repeatOf?.id ?? null,
+      keywords: analysis.keywords,
+      person,
+      confidential,
+      accusedUnitPaths: units.accusedPaths,
+    });
     if (!opts.deferTimers) await syncCaseTimers(ctx, tx, { region, id: caseId, ruleSetId, snapshot });
     // The number last, just before the writes: its counter row is locked until commit and
     // serialises concurrent intakes, so nothing slow may sit after it.
@@ -169,7 +197,7 @@ export async function registerCase(
       lat: input.location?.lat ?? units.grid?.lat ?? null,
       lng: input.location?.lng ?? units.grid?.lng ?? null,
       flags,
-      confidential: input.confidential ?? input.nature === 'accusation',
+      confidential,
       petitionerCount: prepared.length,
       snapshot,
       nextDueAt: nextDue?.at ?? null,
@@ -181,7 +209,11 @@ export async function registerCase(
       createdBy: actor?.userId ?? null,
       eventCount: 0,
       headHash: null,
+      keywords: analysis.keywords,
+      matterId: relation.matterId,
+      repeatOfId: relation.repeatOf?.id ?? null,
     });
+    await saveFingerprint(tx, region, caseId, analysis.fingerprint, receivedAt);
     await tx.insert(casePetitioners).values(prepared.map((p, i) => ({ region, caseId, seq: i + 1, ...p.stored })));
     await appendCaseEvents(
       tx,
@@ -202,6 +234,20 @@ export async function registerCase(
             flags,
             receivedAt: receivedAt.toISOString(),
             ...(input.parentCaseId ? { parentCaseId: input.parentCaseId } : {}),
+            ...(relation.matterId ? { matterId: relation.matterId } : {}),
+            ...(relation.repeatOf ? { repeatOfId: relation.repeatOf.id } : {}),
+            ...(routing
+              ? {
+                  routing: {
+                    categoryCode: routing.category?.code ?? null,
+                    categoryConfidence: routing.category?.confidence ?? null,
+                    unitId: routing.unit?.id ?? null,
+                    unitConfidence: routing.unit?.confidence ?? null,
+                    unitBasis: routing.unit?.basis ?? null,
+                    modelId: routing.model.id,
+                  },
+                }
+              : {}),
           },
         },
       ],
@@ -341,9 +387,9 @@ async function nextCaseNumber(tx: Tx, region: string, year: number): Promise<str
 }
 
 /**
- * Same person (by blind index of ID number or phone, never by decrypting) about the same matter: until
- * text similarity arrives (routing/dedupe issue), "same matter" is the same first-level category, or,
- * for an uncategorised case, any case of that person still open.
+ * Same person (by blind index of ID number or phone, never by decrypting) about the same matter by
+ * category: the same first-level category, or, for an uncategorised case, any case of that person
+ * still open. The text check (relateToEarlierCases: near-identical text) finds the rest and links the case.
  */
 async function hasEarlierCaseOfSamePerson(tx: Tx, region: string, list: PreparedPetitioner[], categoryCode: string | null): Promise<boolean> {
   const ids = list.map((p) => p.idBidx).filter((x): x is string => !!x);
