@@ -8,6 +8,7 @@ import { AppError } from '../domain/errors.js';
 import type { CaseSnapshot } from '../domain/lifecycle/types.js';
 import { OPEN_STATES, allowedCommands } from '../domain/lifecycle/transitions.js';
 import { casePetitioners, cases, supervisions } from '../store/schema.js';
+import { caseIntelligence } from './intake-intelligence.js';
 import { listCaseEvents } from '../store/case-events.js';
 import { findActiveUser, findUnitsById } from '../store/org-repository.js';
 import { caseScopeFilter } from '../store/scope.js';
@@ -243,6 +244,7 @@ export async function getCase(ctx: AppContext, actor: StaffActor, caseId: string
     reply: row.replyText ? { opinion: row.replyOpinion, text: row.replyText, at: row.repliedAt?.toISOString() ?? null } : null,
     mergedIntoId: row.mergedIntoId,
     parentCaseId: row.parentCaseId,
+    intelligence: await caseIntelligence(ctx, actor, row, events.find((e) => e.type === 'case.registered')?.data as Record<string, unknown> | undefined),
     timeline: events.map((e) => ({ seq: e.seq, type: e.type, at: e.at, actorId: e.actorId, actorRole: e.actorRole, data: e.data })),
     abilities: allowedCommands(snapshot, {
       actor: { userId: actor.userId, roles: actor.roles, unitId: actor.unitId },

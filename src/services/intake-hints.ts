@@ -11,6 +11,7 @@ import { findSimilarCases } from '../store/similar-cases.js';
 import { casePetitioners, cases } from '../store/schema.js';
 import { caseScopeFilter } from '../store/scope.js';
 import { writeAudit } from './audit-log.js';
+import { analyseText, relateToEarlierCases, routingFor } from './intake-intelligence.js';
 import { presentCaseSummary } from './case-queries.js';
 import type { AppContext, StaffActor } from './context.js';
 
@@ -30,23 +31,59 @@ export interface IntakeHintsInput {
   excludeCaseId?: string | null;
 }
 
-/** Given what the registrar has typed so far, returns the person's earlier cases and possible duplicates. */
+/**
+ * Given what the registrar has typed so far, returns the person's earlier cases, possible duplicates,
+ * the same person's case about the same matter (重复信访: near-identical text), and the routing suggestion.
+ */
 export async function intakeHints(ctx: AppContext, actor: StaffActor, input: IntakeHintsInput) {
-  const [earlier, similar] = [await earlierCasesOf(ctx, actor, input), await similarCases(ctx, actor, input)];
-  return { ...earlier, ...similar };
+  const [earlier, similar, intelligence] = [await earlierCasesOf(ctx, actor, input), await similarCases(ctx, actor, input), await textIntelligence(ctx, actor, input)];
+  return { ...earlier, ...similar, ...intelligence };
+}
+
+/** Enough text to say something about its matter and category. */
+const MIN_TEXT_FOR_ROUTING = 8;
+
+async function textIntelligence(ctx: AppContext, actor: StaffActor, input: IntakeHintsInput) {
+  const title = input.title?.trim() ?? '';
+  const content = input.content?.trim() ?? '';
+  if (title.length + content.length < MIN_TEXT_FOR_ROUTING) return { routing: null, sameMatter: [] };
+  const analysis = analyseText(ctx, title, content);
+  const person = personIndexes(ctx, input);
+  const relation = await relateToEarlierCases(ctx.db, ctx.config.REGION, analysis.fingerprint, person, { now: ctx.now(), excludeCaseId: input.excludeCaseId });
+  const routing = await routingFor(ctx, ctx.db, { title, content, words: analysis.words });
+  // Only what the registrar may see; the same person's case first (重复信访: offered for merging once registered).
+  const ids = relation.sameMatter.map((c) => c.id);
+  const visible = ids.length
+    ? await ctx.db.select({ c: cases }).from(cases).where(and(eq(cases.region, ctx.config.REGION), inArray(cases.id, ids), caseScopeFilter(actor)))
+    : [];
+  const byId = new Map(visible.map((v) => [v.c.id, v.c]));
+  const now = ctx.now();
+  const sameMatter = relation.sameMatter
+    .filter((c) => byId.has(c.id))
+    .sort((a, b) => Number(b.samePerson) - Number(a.samePerson))
+    .slice(0, MAX_SIMILAR)
+    .map((c) => ({ ...presentCaseSummary(byId.get(c.id)!, now), samePerson: c.samePerson }));
+  return { routing, sameMatter };
+}
+
+function personIndexes(ctx: AppContext, input: IntakeHintsInput) {
+  const today = ctx.now();
+  const idIndexes: string[] = [];
+  const phoneIndexes: string[] = [];
+  for (const p of input.petitioners) {
+    const id = p.idNumber?.trim() ? validateIdNumber(p.idNumber.trim(), today) : null;
+    if (id?.ok) idIndexes.push(ctx.cipher.blindIndex('id', id.normalized));
+    const phone = p.phone?.trim() ? parsePhone(p.phone.trim()) : null;
+    if (phone?.ok) phoneIndexes.push(ctx.cipher.blindIndex('phone', phone.normalized));
+  }
+  return { idIndexes, phoneIndexes };
 }
 
 async function earlierCasesOf(ctx: AppContext, actor: StaffActor, input: IntakeHintsInput) {
-  const today = ctx.now();
-  const ids = new Set<string>();
-  const phones = new Set<string>();
-  for (const p of input.petitioners) {
-    // Hints follow typing: a half-typed or wrong number finds nothing; the form's own check names it.
-    const id = p.idNumber?.trim() ? validateIdNumber(p.idNumber.trim(), today) : null;
-    if (id?.ok) ids.add(ctx.cipher.blindIndex('id', id.normalized));
-    const phone = p.phone?.trim() ? parsePhone(p.phone.trim()) : null;
-    if (phone?.ok) phones.add(ctx.cipher.blindIndex('phone', phone.normalized));
-  }
+  // Hints follow typing: a half-typed or wrong number finds nothing; the form's own check names it.
+  const person = personIndexes(ctx, input);
+  const ids = new Set(person.idIndexes);
+  const phones = new Set(person.phoneIndexes);
   if (!ids.size && !phones.size) return { earlierCases: [], earlierTotal: 0 };
 
   const region = ctx.config.REGION;

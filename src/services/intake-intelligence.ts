@@ -4,14 +4,16 @@
  * same matter (near-identical text, from anyone: 同一事项), among them the same person's (blind index
  * of ID number or phone, never decrypted: 重复信访), and the routing suggestion.
  */
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { fingerprint, sameMatter, type Fingerprint } from '../domain/intelligence/minhash.js';
 import { routingText } from '../domain/intelligence/routing-model.js';
 import { OPEN_STATES } from '../domain/lifecycle/transitions.js';
 import { findFingerprintCandidates } from '../store/case-fingerprints.js';
 import type { Queryable } from '../store/database.js';
-import { casePetitioners, cases } from '../store/schema.js';
-import type { AppContext } from './context.js';
+import { findUnitsById } from '../store/org-repository.js';
+import { casePetitioners, cases, categories } from '../store/schema.js';
+import { caseScopeFilter } from '../store/scope.js';
+import type { AppContext, StaffActor } from './context.js';
 import { suggestRouting, type RoutingSuggestionView } from './routing.js';
 
 /** Keywords kept per case (hot issues group on them; the reindex keeps the same number). */
@@ -111,3 +113,52 @@ export async function routingFor(ctx: AppContext, q: Queryable, input: { title: 
     return null;
   }
 }
+
+/**
+ * Given a case the actor may see and its registration event's data, returns what intake worked out
+ * about it for the case page: the routing suggestion with names, the same person's earlier case
+ * (重复信访, offered for merging while both are open) and the matter's other cases — only those the
+ * actor may see.
+ */
+export async function caseIntelligence(
+  ctx: AppContext,
+  actor: StaffActor,
+  row: Pick<typeof cases.$inferSelect, 'region' | 'id' | 'matterId' | 'repeatOfId' | 'keywords' | 'state'>,
+  registered: Record<string, unknown> | undefined,
+) {
+  const r = (registered?.routing ?? null) as null | {
+    categoryCode: string | null;
+    categoryConfidence: number | null;
+    unitId: string | null;
+    unitConfidence: number | null;
+    unitBasis: 'model' | 'history' | null;
+  };
+  let routing = null;
+  if (r) {
+    const [cat] = r.categoryCode ? await ctx.db.select({ name: categories.name }).from(categories).where(eq(categories.code, r.categoryCode)) : [];
+    const unit = r.unitId ? (await findUnitsById(ctx.db, [r.unitId])).get(r.unitId) : undefined;
+    routing = {
+      category: r.categoryCode && cat ? { code: r.categoryCode, name: cat.name, confidence: r.categoryConfidence } : null,
+      unit: r.unitId && unit ? { id: r.unitId, name: unit.name, confidence: r.unitConfidence, basis: r.unitBasis } : null,
+    };
+  }
+  const visible = (cond: SQL) =>
+    ctx.db
+      .select({ id: cases.id, number: cases.number, title: cases.title, state: cases.state, receivedAt: cases.receivedAt })
+      .from(cases)
+      .where(and(eq(cases.region, row.region), cond, sql`${cases.id} <> ${row.id}`, caseScopeFilter(actor)))
+      .orderBy(desc(cases.receivedAt))
+      .limit(MATTER_SHOWN + 1);
+  const present = (c: { id: string; number: string; title: string; state: string; receivedAt: Date }) => ({ ...c, receivedAt: c.receivedAt.toISOString() });
+  const [repeatOf] = row.repeatOfId ? await visible(eq(cases.id, row.repeatOfId)) : [];
+  const matter = row.matterId ? await visible(eq(cases.matterId, row.matterId)) : [];
+  const open = new Set<string>(OPEN_STATES);
+  return {
+    routing,
+    keywords: row.keywords,
+    repeatOf: repeatOf ? { ...present(repeatOf), mergeable: open.has(repeatOf.state) && open.has(row.state) } : null,
+    matter: row.matterId ? { id: row.matterId, cases: matter.slice(0, MATTER_SHOWN).map(present), more: matter.length > MATTER_SHOWN } : null,
+  };
+}
+
+const MATTER_SHOWN = 10;
