@@ -11,6 +11,7 @@ import { loadStatute } from '../statute/load-statute.js';
 import { createCipher, generateMasterKey, parseMasterKey } from '../domain/personal-data/cipher.js';
 import type { AppContext } from './context.js';
 import { sharedSegmenter } from './segmenter.js';
+import { backfillIntelligence } from './intelligence-backfill.js';
 import { backfillSearchText } from './search-backfill.js';
 import { loadLexicon } from './lexicon.js';
 import { ensureTimersExist } from './case-timers.js';
@@ -55,6 +56,7 @@ export async function buildContext(config: Config, opts: BuildContextOptions = {
   const segmenter = sharedSegmenter();
   await loadLexicon({ db: database.db, segmenter, logger });
   await backfillSearchText({ db: database.db, segmenter, logger });
+  await backfillIntelligence({ db: database.db, segmenter, logger });
   await ensureTimersExist({ db: database.db, statute, logger });
   return { database, db: database.db, config, statute, cipher, logger, now: opts.now ?? (() => new Date()), segmenter, uploadDir: config.uploadDir };
 }

@@ -15,9 +15,8 @@ import { casePetitioners, cases, categories } from '../store/schema.js';
 import { caseScopeFilter } from '../store/scope.js';
 import type { AppContext, StaffActor } from './context.js';
 import { suggestRouting, type RoutingSuggestionView } from './routing.js';
+import { CASE_KEYWORDS } from './search-reindex.js';
 
-/** Keywords kept per case (hot issues group on them; the reindex keeps the same number). */
-export const CASE_KEYWORDS = 8;
 /** A matter older than this is a new matter when it comes again. */
 const SAME_MATTER_WINDOW_DAYS = 365;
 /** Candidates checked per probe: the newest first (a hot matter has many; the newest decide). */

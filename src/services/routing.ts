@@ -81,9 +81,12 @@ export async function activeRouter(ctx: Pick<RoutingContext, 'db' | 'config'>, q
   return next;
 }
 
-/** Forget the cached router (after training in this process). */
+/** Forget the cached router and lookups (after training in this process, or to see new dispatches at once). */
 export function forgetActiveRouter(ctx: Pick<AppContext, 'db'>): void {
   routers.delete(ctx.db);
+  historyCache.delete(ctx.db);
+  unitNames.delete(ctx.db);
+  rootCache.delete(ctx.db);
 }
 
 export interface RoutingInput {
@@ -186,7 +189,8 @@ async function dispatchHistory(ctx: RoutingContext, q: Queryable, rootCode: stri
   let byCode = historyCache.get(ctx.db);
   if (!byCode) historyCache.set(ctx.db, (byCode = new Map()));
   const hit = byCode.get(rootCode);
-  if (hit && Date.now() - hit.at < HISTORY_TTL_MS) return hit.value;
+  // No history yet is asked again sooner: a new deployment's first dispatches should count soon.
+  if (hit && Date.now() - hit.at < (hit.value ? HISTORY_TTL_MS : MODEL_CHECK_MS)) return hit.value;
   const recent = q
     .select({ lead: cases.leadUnitId })
     .from(cases)
