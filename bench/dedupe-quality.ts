@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { dedupeMessages, parseMessageTime, type DedupeMessage } from '../src/domain/intelligence/dedupe.js';
 import { fingerprint, normaliseForFingerprint } from '../src/domain/intelligence/minhash.js';
 import { sharedSegmenter } from '../src/services/segmenter.js';
+import { mulberry32 } from '../src/domain/demo/prng.js';
 
 const DATA = fileURLToPath(new URL('../../shared/data/hot_messages.jsonl', import.meta.url));
 
@@ -42,16 +43,6 @@ export interface Planted extends Source {
 
 const KINDS = ['reorder', 'replace', 'truncate', 'reorder+replace', 'replace+truncate', 'reorder+truncate'] as const;
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(a: T[], r: () => number): T[] {
   for (let i = a.length - 1; i > 0; i--) {

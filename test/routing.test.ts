@@ -32,7 +32,7 @@ for (const kind of DB_KINDS) {
     const settle = async (title: string, categoryCode: string, leadUnitId: string, gridId: string) => {
       const c = await registerCase(t.ctx, org.actors.registrar, {
         channel: 'phone',
-        nature: 'complaint',
+        nature: 'appeal',
         categoryCode,
         title,
         content: `${title}，希望有关部门尽快处理。`,

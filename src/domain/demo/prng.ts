@@ -1,6 +1,7 @@
 /**
- * A tiny seeded PRNG for demo data. Everything under src/domain/demo draws from here and never from
- * Math.random, so one seed always yields the same org tree, staff and cases (tests pin that down).
+ * A tiny seeded PRNG for demo data and deterministic training. Everything under src/domain/demo draws
+ * from here and never from Math.random, so one seed always yields the same org tree, staff and cases
+ * (tests pin that down); the routing classifier shuffles with it, so one corpus yields one model.
  */
 
 /** Given a seed (truncated to 32 bits), returns mulberry32: a function yielding floats in [0, 1). */

@@ -16,6 +16,7 @@
  * Confidence is a softmax over the scores with a temperature fitted on an internal hold-out
  * (so 0.9 means right about nine times in ten on unseen text, not on the training set).
  */
+import { mulberry32 } from '../demo/prng.js';
 
 /** What the caller passes per text: words in order (already cut, stop words removed), the raw text, and extra tokens (e.g. a place). */
 export interface FeatureInput {
@@ -183,18 +184,6 @@ class Vectoriser {
   }
 }
 
-/** A small deterministic PRNG (mulberry32), so a model trained twice on the same data is the same. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Dense {
   labels: string[];
   vectoriser: Vectoriser;
@@ -242,7 +231,7 @@ function fit(examples: readonly LabelledFeatures[], opts: Required<TrainOptions>
       u[a]! += step * g * x.val[j]!;
     }
   };
-  const random = prng(opts.seed);
+  const random = mulberry32(opts.seed);
   const order = [...xs.keys()];
   const model = { w, b, labels, dim };
   if (k > 1) {
@@ -312,7 +301,7 @@ export function trainTextClassifier(examples: readonly LabelledFeatures[], optio
   if (!examples.length) throw new Error('no training examples');
   let temperature = 1;
   if (opts.calibrationShare > 0 && examples.length >= 50) {
-    const random = prng(opts.seed ^ 0x5bd1e995);
+    const random = mulberry32(opts.seed ^ 0x5bd1e995);
     const cut = examples.map(() => random() < opts.calibrationShare);
     const inner = fit(examples.filter((_, i) => !cut[i]), opts);
     const held = examples
