@@ -13,5 +13,6 @@ import { channels } from './zh-CN/channels';
 import { warnings } from './zh-CN/warnings';
 import { hotIssues } from './zh-CN/hot-issues';
 import { lexicon } from './zh-CN/lexicon';
+import { intelligence } from './zh-CN/intelligence';
 
-export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings };
+export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings, intelligence };

@@ -2,9 +2,12 @@
  * Beside the intake form, while the registrar types: the petitioner's earlier cases (found by the
  * server from a complete, valid ID number or phone — by blind index, and audited) and cases about
  * the same matter from anyone (by the text's keywords). Hints never block registration.
+ * Above them, what the server's model suggests (智能建议: category, lead unit; 采用 fills the form's
+ * category) and the cases about the same matter by near-identical text, the same person's marked
+ * 重复信访.
  */
 import { useEffect, useRef, useState } from 'react';
-import { Card, List, Space, Tag, Typography } from 'antd';
+import { Button, Card, List, Space, Tag, Typography } from 'antd';
 import { Link } from 'react-router';
 import { api } from '../api/client';
 import { t } from '../i18n/zh-CN';
@@ -12,9 +15,10 @@ import { parsePhone } from '../../../src/domain/personal-data/phone';
 import { validateIdNumber } from '../../../src/domain/personal-data/id-number';
 import { DueTag, StateTag } from './components';
 import { useMeta } from './reference';
-import type { CaseSummary } from './types';
+import type { CaseSummary, RoutingSuggestion } from './types';
 
 const s = t.staff.intake.hints;
+const g = t.intelligence;
 const DEBOUNCE_MS = 600;
 
 interface Hints {
@@ -22,6 +26,8 @@ interface Hints {
   earlierTotal: number | string;
   similarCases: Array<CaseSummary & { matchedKeywords: number; ofKeywords: number }>;
   keywords: string[];
+  routing?: RoutingSuggestion | null;
+  sameMatter?: Array<CaseSummary & { samePerson: boolean }>;
 }
 
 export interface HintInput {
@@ -45,7 +51,7 @@ function requestOf(v: HintInput) {
   return { petitioners, title: enoughText ? title : undefined, content: enoughText ? content.slice(0, 2000) : undefined };
 }
 
-export function IntakeHints({ values }: { values: HintInput }) {
+export function IntakeHints({ values, category, onAdoptCategory }: { values: HintInput; category?: string; onAdoptCategory?: (code: string, name: string) => void }) {
   const meta = useMeta();
   const [hints, setHints] = useState<Hints | null>(null);
   const [state, setState] = useState<'idle' | 'loading' | 'failed'>('idle');
@@ -97,6 +103,30 @@ export function IntakeHints({ values }: { values: HintInput }) {
   return (
     <div aria-live="polite" data-testid="intake-hints">
       {state === 'failed' && <Typography.Text type="secondary">{s.failed}</Typography.Text>}
+      {hints?.routing && <RoutingCard routing={hints.routing} category={category} onAdopt={onAdoptCategory} />}
+      {hints && (hints.sameMatter?.length ?? 0) > 0 && (
+        <Card size="small" title={g.sameMatterTitle} style={{ marginBottom: 16 }} data-testid="same-matter">
+          <Typography.Paragraph type="secondary" style={{ fontSize: 12, marginBottom: 4 }}>
+            {g.sameMatterHint}
+          </Typography.Paragraph>
+          <List
+            size="small"
+            dataSource={hints.sameMatter}
+            renderItem={(c) =>
+              item(
+                c,
+                c.samePerson ? (
+                  <Tag color="red" data-same-person="true">
+                    {g.samePerson}
+                  </Tag>
+                ) : (
+                  <Tag color="orange">{g.sameMatter}</Tag>
+                ),
+              )
+            }
+          />
+        </Card>
+      )}
       {hasPerson && hints && (
         <Card size="small" title={`${s.earlierTitle}（${hints.earlierTotal}）`} style={{ marginBottom: 16 }} data-testid="earlier-cases" extra={<Typography.Text type="secondary" style={{ fontSize: 12 }}>{s.lookupAudited}</Typography.Text>}>
           {hints.earlierCases.length === 0 ? (
@@ -122,5 +152,79 @@ export function IntakeHints({ values }: { values: HintInput }) {
       )}
       {state === 'loading' && !hints && <Typography.Text type="secondary">{s.loading}</Typography.Text>}
     </div>
+  );
+}
+
+const pct = (x: number) => g.percent(x);
+const MIN_ALTERNATIVE = 0.05;
+
+/** 智能建议: the suggested category (采用 puts it in the form), its alternatives and the lead unit. */
+function RoutingCard({ routing, category, onAdopt }: { routing: RoutingSuggestion; category?: string; onAdopt?: (code: string, name: string) => void }) {
+  const top = routing.category;
+  const adopted = !!top && category === top.code;
+  // a 1 % runner-up says nothing: only alternatives the model gives some weight
+  const alternatives = routing.alternatives.filter((a) => a.confidence >= MIN_ALTERNATIVE).slice(0, 3);
+  return (
+    <Card
+      size="small"
+      title={g.suggestTitle}
+      style={{ marginBottom: 16 }}
+      data-testid="routing-suggestion"
+      extra={
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          {g.model[routing.model.source] ?? routing.model.source}
+        </Typography.Text>
+      }
+    >
+      <Typography.Paragraph type="secondary" style={{ fontSize: 12, marginBottom: 8 }}>
+        {g.suggestHint}
+      </Typography.Paragraph>
+      <div style={{ display: 'grid', gridTemplateColumns: 'auto 1fr', columnGap: 8, rowGap: 6, alignItems: 'center' }}>
+        <Typography.Text type="secondary">{g.category}</Typography.Text>
+        <div>
+          {top ? (
+            <Space size={4} wrap>
+              <Typography.Text strong data-testid="suggested-category" data-code={top.code}>
+                {top.name}
+              </Typography.Text>
+              <Tag color="blue">{pct(top.confidence)}</Tag>
+              {onAdopt && (
+                <Button size="small" type={adopted ? 'default' : 'primary'} disabled={adopted} onClick={() => onAdopt(top.code, top.name)} data-testid="adopt-category">
+                  {adopted ? g.adopted : g.adopt}
+                </Button>
+              )}
+            </Space>
+          ) : (
+            <Typography.Text type="secondary">{g.noCategory}</Typography.Text>
+          )}
+        </div>
+        <Typography.Text type="secondary">{g.leadUnit}</Typography.Text>
+        <div data-testid="suggested-unit">
+          {routing.unit ? (
+            <Space size={4} wrap>
+              <Typography.Text>{routing.unit.name}</Typography.Text>
+              <Tag>{pct(routing.unit.confidence)}</Tag>
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {g.basis[routing.unit.basis] ?? routing.unit.basis}
+              </Typography.Text>
+            </Space>
+          ) : (
+            <Typography.Text type="secondary">{g.noUnit}</Typography.Text>
+          )}
+        </div>
+        {alternatives.length > 0 && (
+          <>
+            <Typography.Text type="secondary">{g.alternatives}</Typography.Text>
+            <Space size={[4, 4]} wrap>
+              {alternatives.map((a) => (
+                <Tag key={a.code} color={category === a.code ? 'blue' : undefined}>
+                  {a.name} {pct(a.confidence)}
+                </Tag>
+              ))}
+            </Space>
+          </>
+        )}
+      </div>
+    </Card>
   );
 }

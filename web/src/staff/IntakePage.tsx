@@ -91,6 +91,7 @@ export function IntakePage() {
   const acceptNow = Form.useWatch('acceptNow', form);
   const title = Form.useWatch('title', form);
   const content = Form.useWatch('content', form);
+  const category = Form.useWatch('category', form);
 
   useEffect(() => {
     document.title = `${s.title} - ${t.common.appName}`;
@@ -338,7 +339,14 @@ export function IntakePage() {
                 </>
               )}
             </Card>
-            <IntakeHints values={{ title, content, petitioners: people }} />
+            <IntakeHints
+              values={{ title, content, petitioners: people }}
+              category={category}
+              onAdoptCategory={(code, name) => {
+                form.setFieldValue('category', code);
+                message.success(t.intelligence.adoptDone(name));
+              }}
+            />
           </Col>
         </Row>
 

@@ -87,8 +87,43 @@ export interface CaseDetail extends CaseSummary {
   reply: { opinion: string | null; text: string; at: string | null } | null;
   mergedIntoId: string | null;
   parentCaseId: string | null;
+  intelligence?: CaseIntelligence;
   timeline: TimelineEvent[];
   abilities: string[];
+}
+
+/** A category or unit suggested by the routing model, with its confidence (0–1). */
+export interface Suggested {
+  confidence: number | null;
+}
+
+/** What intake worked out about the case (src/services/intake-intelligence.ts caseIntelligence). */
+export interface CaseIntelligence {
+  routing: {
+    category: ({ code: string; name: string } & Suggested) | null;
+    unit: ({ id: string; name: string; basis: 'model' | 'history' | null } & Suggested) | null;
+  } | null;
+  keywords: string[];
+  /** the same person's earlier case about the same matter (重复信访) */
+  repeatOf: (RelatedCase & { mergeable: boolean }) | null;
+  matter: { id: string; cases: RelatedCase[]; more: boolean } | null;
+}
+
+export interface RelatedCase {
+  id: string;
+  number: string;
+  title: string;
+  state: string;
+  receivedAt: string;
+}
+
+/** The routing suggestion while typing (src/services/routing.ts RoutingSuggestionView). */
+export interface RoutingSuggestion {
+  category: { code: string; name: string; confidence: number } | null;
+  categoryLabel: string;
+  unit: { id: string; name: string; confidence: number; basis: 'model' | 'history' } | null;
+  alternatives: Array<{ code: string; name: string; confidence: number }>;
+  model: { id: string | null; source: 'bundled' | 'trained' };
 }
 
 /** 催办 / 督办 / 挂牌督办 on a case, with the lead unit's answer or the escalation. */

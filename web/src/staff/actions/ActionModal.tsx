@@ -158,6 +158,7 @@ function ActionForm({ command, label, detail, me, units, onClose, onDone }: Prop
   };
 
   const scopeRoot = me.scopeUnitId;
+  const suggestedUnit = command === 'dispatch' ? suggestedLeadUnit(detail, units, scopeRoot) : undefined;
   const opinionField = (
     <Form.Item name="opinion" label={a.opinion} rules={[{ required: true, message: a.opinionRequired }]}>
       <Radio.Group options={opt(t.common.opinions)} optionType="button" />
@@ -205,6 +206,11 @@ function ActionForm({ command, label, detail, me, units, onClose, onDone }: Prop
       case 'dispatch':
         return (
           <>
+            {suggestedUnit && leadUnitId === suggestedUnit && (
+              <Typography.Paragraph type="secondary" style={{ fontSize: 12, marginBottom: 8 }} data-testid="lead-unit-suggested">
+                {t.intelligence.routingPrefilled}
+              </Typography.Paragraph>
+            )}
             {unitFields}
             <Form.Item name="instructions" label={a.instructions}>
               <Input.TextArea rows={3} maxLength={2000} />
@@ -525,7 +531,7 @@ function ActionForm({ command, label, detail, me, units, onClose, onDone }: Prop
       form={form}
       layout="vertical"
       onFinish={submit}
-      initialValues={initialValues(command, detail)}
+      initialValues={command === 'dispatch' ? { leadUnitId: suggestedUnit } : initialValues(command, detail)}
       onKeyDown={(e) => {
         if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
           e.preventDefault();
@@ -543,6 +549,14 @@ function ActionForm({ command, label, detail, me, units, onClose, onDone }: Prop
       </div>
     </Form>
   );
+}
+
+/** The lead unit the routing model suggested at intake, if it is an active unit in the user's scope. */
+function suggestedLeadUnit(detail: CaseDetail, units: Unit[] | undefined, scopeRoot: string): string | undefined {
+  const id = detail.intelligence?.routing?.unit?.id;
+  const root = units?.find((u) => u.id === scopeRoot);
+  const unit = id ? units?.find((u) => u.id === id) : undefined;
+  return unit && root && unit.path.startsWith(root.path) ? unit.id : undefined;
 }
 
 function requestedDays(detail: CaseDetail): number | null {

@@ -20,6 +20,7 @@ import { useFailure } from '../../api/use-failure';
 import { fmtSize, fmtTime } from '../format';
 import type { Attachment, CaseDetail, ClockView, MaskedPetitioner, Revealed } from '../types';
 import { CaseTimeline } from './CaseTimeline';
+import { IntelligencePanel, RepeatAlert, RoutingLine } from './CaseIntelligence';
 
 const c = t.staff.case;
 
@@ -105,6 +106,7 @@ export function CasePage() {
 
   const actions = detail.abilities.filter((x) => (SUPPORTED_COMMANDS as readonly string[]).includes(x));
   const petitioners = revealed?.petitioners ?? detail.petitioners;
+  const canDispatch = actions.includes('dispatch') || actions.includes('redispatch');
 
   return (
     <article aria-labelledby="xf-case-title">
@@ -140,6 +142,7 @@ export function CasePage() {
             </Space>
           )}
         </div>
+        {canDispatch && <RoutingLine routing={detail.intelligence?.routing ?? null} />}
         <Descriptions
           size="small"
           column={4}
@@ -161,6 +164,7 @@ export function CasePage() {
         />
         {detail.hearing && <Alert type="warning" showIcon title={c.hearingRunning} style={{ marginTop: 8 }} />}
         <Deadlines detail={detail} />
+        <RepeatAlert detail={detail} onMerged={() => void load()} />
       </Card>
 
       <Row gutter={16}>
@@ -277,6 +281,7 @@ export function CasePage() {
           </Card>
         </Col>
         <Col span={10}>
+          <IntelligencePanel detail={detail} meta={meta} showRouting={!canDispatch} />
           <Card title={c.timeline} size="small">
             <CaseTimeline detail={detail} meta={meta} unitName={unitName} categoryName={(code) => catNames.get(code) ?? code} />
           </Card>

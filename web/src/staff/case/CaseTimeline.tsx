@@ -22,7 +22,7 @@ const COLORS: Record<string, string> = {
 };
 
 /** Keys shown through another key, or not worth a line. */
-const HIDDEN = new Set(['from', 'to', 'fromCaseId', 'parentCaseId', 'attachmentId', 'sha256', 'mime', 'supervisionId', 'leaderId', 'notified', 'spotCheckId', 'deductionId', 'seed', 'keywords']);
+const HIDDEN = new Set(['from', 'to', 'fromCaseId', 'parentCaseId', 'attachmentId', 'sha256', 'mime', 'supervisionId', 'leaderId', 'notified', 'spotCheckId', 'deductionId', 'seed', 'keywords', 'routing', 'matterId', 'repeatOfId']);
 
 interface Ctx {
   meta: Meta | undefined;
