@@ -55,6 +55,10 @@ describe('intake intelligence (browser, office screen)', () => {
     return page;
   }
 
+  /** Waits until the open modal's opening animation has finished (for a clean screenshot). */
+  const settled = (page: Page) =>
+    page.locator('.ant-modal').first().evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)).then(() => undefined));
+
   /** The tree select's shown value for the form field `id`. */
   const selectedTitle = (page: Page, id: string) => page.locator(`.ant-form-item:has([id="${id}"])`).locator('.ant-select-content, .ant-select-selection-item').first();
 
@@ -127,12 +131,13 @@ describe('intake intelligence (browser, office screen)', () => {
     const confirm = disp.getByTestId('merge-confirm');
     await confirm.waitFor();
     expect(await confirm.getByLabel('并案理由').inputValue()).toBe('同一人同一事项重复信访');
+    await settled(disp);
     await screenshot(disp, 'staff-case-merge-confirm');
     await confirm.locator('button[type=submit]').click();
     await disp.locator('.ant-modal').waitFor({ state: 'hidden' });
     await disp.locator('article [data-state="merged"]').first().waitFor();
     expect(await disp.locator('article [data-state="merged"]').first().innerText()).toBe('已并案');
-    expect(await disp.getByTestId('merge-into-original').count()).toBe(0);
+    expect(await disp.getByTestId('repeat-alert').count()).toBe(0); // merged: the header says where to
     await screenshot(disp, 'staff-case-merged');
     const merged = await disp.evaluate(async (caseId) => (await (await fetch(`/api/cases/${caseId}`)).json()) as { state: string; mergedIntoId: string }, id);
     expect(merged).toMatchObject({ state: 'merged', mergedIntoId: original.body.id });
@@ -162,6 +167,7 @@ describe('intake intelligence (browser, office screen)', () => {
     const modal = disp.locator('.ant-modal [data-command="dispatch"]');
     await modal.getByTestId('lead-unit-suggested').waitFor();
     expect(await selectedTitle(disp, 'leadUnitId').textContent()).toContain('区住建局');
+    await settled(disp);
     await screenshot(disp, 'staff-action-dispatch-suggested');
     await disp.locator('.ant-modal button[type=submit]').click();
     await disp.locator('.ant-modal').waitFor({ state: 'hidden' });

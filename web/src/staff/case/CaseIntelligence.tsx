@@ -20,7 +20,7 @@ const pct = (x: number | null) => (x === null ? '' : g.percent(x));
 export function RepeatAlert({ detail, onMerged }: { detail: CaseDetail; onMerged: () => void }) {
   const repeat = detail.intelligence?.repeatOf;
   const [open, setOpen] = useState(false);
-  if (!repeat) return null;
+  if (!repeat || detail.state === 'merged') return null; // once merged, the header links the case it went into
   const canMerge = repeat.mergeable && detail.abilities.includes('merge');
   return (
     <>
