@@ -104,7 +104,7 @@ export function registerRoutingCommands(program: Command): void {
         close = () => database.close();
         classify = async (title, body) => {
           const s = await suggestRouting(ctx, { title, content: body });
-          return { category: s.categoryLabel, unit: s.unit?.name ?? null, confidence: s.category?.confidence ?? 0 };
+          return { category: s.categoryLabel, unit: s.unit?.name ?? null, confidence: s.categoryConfidence };
         };
       } else {
         const router = loadRouter(o.model ? parseRoutingModel(readModelFile(o.model)) : bundledRoutingModel());

@@ -26,8 +26,9 @@ const HISTORY_SAMPLE = 2_000;
 
 export interface RoutingSuggestionView {
   category: { code: string; name: string; confidence: number } | null;
-  /** the model's label when no category of this deployment carries it */
+  /** the model's own label and confidence (also when no category of this deployment carries the label) */
   categoryLabel: string;
+  categoryConfidence: number;
   unit: { id: string; name: string; confidence: number; basis: 'model' | 'history' } | null;
   alternatives: Array<{ code: string; name: string; confidence: number }>;
   model: { id: string | null; source: RoutingModel['source'] };
@@ -141,6 +142,7 @@ export async function suggestRouting(ctx: RoutingContext, input: RoutingInput, q
   return {
     category,
     categoryLabel: s.category.label,
+    categoryConfidence: round(s.category.confidence),
     unit,
     alternatives: s.category.ranked
       .slice(1)
