@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectExtremeStatements, EXTREME_PHRASES } from './extreme-statements.js';
+import { detectExtremeStatements, EXTREME_PHRASES, MAX_EXTREME_MATCHES } from './extreme-statements.js';
 
 describe('extreme statements (极端言论) in a petition text', () => {
   it.each([
@@ -53,5 +53,30 @@ describe('extreme statements (极端言论) in a petition text', () => {
 describe('everyday words that look like threats', () => {
   it.each(['我们拼命工作却拿不到工资。', '充电时手机炸了，商家不肯赔。', '老人每天喝药，医保报销太慢。'])('raise nothing: “%s”', (text) => {
     expect(detectExtremeStatements(text).found).toBe(false);
+  });
+});
+
+describe('extreme statements on long hostile input', () => {
+  // A guard against the quadratic scan coming back, not a benchmark: the linear pass takes a few
+  // milliseconds on 10,000 characters (the public form's maximum); the old one took seconds.
+  it.each([
+    ['自杀', 5_000, true],
+    ['不会自杀', 2_500, false],
+    ['消防安全宣传防止跳楼，', 1_000, false],
+  ])('“%s” × %i runs in linear time', (unit, times, found) => {
+    const text = unit.repeat(times);
+    const started = performance.now();
+    const r = detectExtremeStatements(text);
+    const ms = performance.now() - started;
+    expect(r.found).toBe(found);
+    expect(r.matches.length).toBeLessThanOrEqual(MAX_EXTREME_MATCHES);
+    expect(ms).toBeLessThan(500);
+  });
+
+  it('caps the matches it returns but still reports every kind and phrase', () => {
+    const r = detectExtremeStatements(`${'我就去跳楼！'.repeat(50)}我要砍人。`);
+    expect(r.matches).toHaveLength(MAX_EXTREME_MATCHES);
+    expect(r.kinds).toEqual(['self_harm', 'violence']);
+    expect(r.phrases).toEqual(['跳楼', '砍人']);
   });
 });

@@ -60,55 +60,85 @@ export interface ExtremeStatementResult {
 }
 
 const NEGATION_WINDOW = 4;
-const SENTENCE_END = /[。！？!?；;\n]/;
+/** At most this many matches are returned (the earliest); kinds and phrases still cover every hit. */
+export const MAX_EXTREME_MATCHES = 20;
+const isSentenceEnd = (c: string) => '。！？!?；;\n'.includes(c);
+const isClauseEnd = (c: string) => '，,、：:。！？!?；;\n'.includes(c);
 
-/** Given a text, returns the extreme statements in it (empty when none). */
+/**
+ * Given a text, returns the extreme statements in it (empty when none). Linear in the text's length
+ * (public input of up to 10,000 characters): sentence and clause boundaries are computed once, each
+ * sentence's and clause's wording is checked once, and a hit is then decided in constant time.
+ */
 export function detectExtremeStatements(text: string): ExtremeStatementResult {
-  const matches: ExtremeMatch[] = [];
-  const taken: Array<[number, number]> = [];
+  const n = text.length;
+  // sentFrom[i] / clauseFrom[i]: where the sentence / clause holding position i starts;
+  // sentTo[i] / clauseTo[i]: the first sentence / clause end at or after i (n when none).
+  const sentFrom = new Int32Array(n + 1);
+  const clauseFrom = new Int32Array(n + 1);
+  for (let i = 1; i <= n; i++) {
+    const c = text[i - 1]!;
+    sentFrom[i] = isSentenceEnd(c) ? i : sentFrom[i - 1]!;
+    clauseFrom[i] = isClauseEnd(c) ? i : clauseFrom[i - 1]!;
+  }
+  const sentTo = new Int32Array(n + 1);
+  const clauseTo = new Int32Array(n + 1);
+  sentTo[n] = n;
+  clauseTo[n] = n;
+  for (let i = n - 1; i >= 0; i--) {
+    const c = text[i]!;
+    sentTo[i] = isSentenceEnd(c) ? i : sentTo[i + 1]!;
+    clauseTo[i] = isClauseEnd(c) ? i : clauseTo[i + 1]!;
+  }
+  const sentences = new Map<number, { benign: boolean; threat: boolean; excerpt: string }>();
+  const sentenceAt = (from: number) => {
+    let s = sentences.get(from);
+    if (!s) {
+      const body = text.slice(from, sentTo[from]!);
+      const trimmed = body.trim();
+      s = {
+        benign: BENIGN_CONTEXT.some((w) => body.includes(w)),
+        threat: THREAT_MARKERS.some((m) => body.includes(m)),
+        excerpt: trimmed.length > 120 ? `${trimmed.slice(0, 119)}…` : trimmed,
+      };
+      sentences.set(from, s);
+    }
+    return s;
+  };
+  const clauseThreat = new Map<number, boolean>();
+  const clauseHasThreat = (from: number) => {
+    let t = clauseThreat.get(from);
+    if (t === undefined) {
+      const body = text.slice(from, clauseTo[from]!);
+      t = THREAT_MARKERS.some((m) => body.includes(m));
+      clauseThreat.set(from, t);
+    }
+    return t;
+  };
+
+  const hits: Array<{ phrase: string; kind: ExtremeKind; index: number }> = [];
+  const taken = new Uint8Array(n);
   const all = (Object.entries(EXTREME_PHRASES) as Array<[ExtremeKind, readonly string[]]>)
     .flatMap(([kind, list]) => list.map((phrase) => ({ kind, phrase })))
     .sort((a, b) => b.phrase.length - a.phrase.length);
   for (const { kind, phrase } of all) {
     for (let i = text.indexOf(phrase); i >= 0; i = text.indexOf(phrase, i + 1)) {
       const end = i + phrase.length;
-      if (taken.some(([s, e]) => i < e && end > s)) continue; // inside a longer phrase already found
-      const sentence = sentenceAround(text, i, end);
-      if (!isThreat(text, i, sentence)) continue;
-      taken.push([i, end]);
-      matches.push({ phrase, kind, index: i, excerpt: sentence.text.length > 120 ? `${sentence.text.slice(0, 119)}…` : sentence.text });
+      if (taken.subarray(i, end).includes(1)) continue; // inside a longer phrase already found
+      const sentence = sentenceAt(sentFrom[i]!);
+      const cf = clauseFrom[i]!;
+      // the characters right before the phrase, not crossing into the previous clause
+      const before = text.slice(Math.max(cf, i - NEGATION_WINDOW), i);
+      // "不会自杀" is no threat; "不要逼我跳楼" is one: the threat marker in the same clause decides
+      if (NEGATIONS.some((w) => before.includes(w)) && !clauseHasThreat(cf)) continue;
+      if (sentence.benign && !sentence.threat) continue;
+      taken.fill(1, i, end);
+      hits.push({ phrase, kind, index: i });
     }
   }
-  matches.sort((a, b) => a.index - b.index);
-  const phrases = [...new Set(matches.map((m) => m.phrase))];
-  const kinds = (['self_harm', 'violence'] as const).filter((k) => matches.some((m) => m.kind === k));
-  return { found: matches.length > 0, kinds, phrases, matches };
-}
-
-function sentenceAround(text: string, start: number, end: number): { text: string; from: number } {
-  let from = start;
-  while (from > 0 && !SENTENCE_END.test(text[from - 1]!)) from -= 1;
-  let to = end;
-  while (to < text.length && !SENTENCE_END.test(text[to]!)) to += 1;
-  return { text: text.slice(from, to).trim(), from };
-}
-
-function isThreat(text: string, index: number, sentence: { text: string; from: number }): boolean {
-  const clause = clauseAround(text, index, sentence.from);
-  // the characters right before the phrase, not crossing into the previous clause
-  const before = text.slice(Math.max(clause.from, index - NEGATION_WINDOW), index);
-  // "不会自杀" is no threat; "不要逼我跳楼" is one: the threat marker in the same clause decides
-  if (NEGATIONS.some((n) => before.includes(n)) && !THREAT_MARKERS.some((m) => clause.text.includes(m))) return false;
-  if (BENIGN_CONTEXT.some((w) => sentence.text.includes(w)) && !THREAT_MARKERS.some((m) => sentence.text.includes(m))) return false;
-  return true;
-}
-
-const CLAUSE_END = /[，,、：:。！？!?；;\n]/;
-
-function clauseAround(text: string, index: number, sentenceFrom: number): { text: string; from: number } {
-  let from = index;
-  while (from > sentenceFrom && !CLAUSE_END.test(text[from - 1]!)) from -= 1;
-  let to = index;
-  while (to < text.length && !CLAUSE_END.test(text[to]!)) to += 1;
-  return { text: text.slice(from, to), from };
+  hits.sort((a, b) => a.index - b.index);
+  const matches: ExtremeMatch[] = hits.slice(0, MAX_EXTREME_MATCHES).map((h) => ({ ...h, excerpt: sentenceAt(sentFrom[h.index]!).excerpt }));
+  const phrases = [...new Set(hits.map((m) => m.phrase))];
+  const kinds = (['self_harm', 'violence'] as const).filter((k) => hits.some((m) => m.kind === k));
+  return { found: hits.length > 0, kinds, phrases, matches };
 }
