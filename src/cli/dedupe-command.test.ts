@@ -46,6 +46,25 @@ describe('xinfang dedupe', () => {
     expect(errors[3]).toMatch(/^第 9 行已跳过：id「1」与前面的行重复/);
   });
 
+  it('reads files as operators have them: a BOM, ids beyond 2^53 kept digit for digit, blank users nobody, impossible dates refused', async () => {
+    const big = '12345678901234567890';
+    const lines = [
+      '\uFEFF' + `{"id":${big},"user":"","title":"占道经营","body":"${STALLS}","time":"2019-01-01 10:00:00"}`,
+      `{"id":${big.slice(0, -1)}1,"user":" ","title":"占道经营","body":"${STALLS}","time":"2019-01-02 10:00:00"}`,
+      JSON.stringify({ id: 'x', user: 'u9', body: STALLS, time: '2019-02-30 10:00:00' }),
+    ];
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const result = await runDedupe(Readable.from([lines.join('\n') + '\n']), out, err);
+    out.end();
+    err.end();
+    expect(result).toEqual({ answered: 2, rejected: 1 });
+    const text = (await collect(out)).trimEnd().split('\n');
+    expect(text[0]).toBe(`{"id":${big},"duplicateOf":null,"group":${big}}`);
+    expect(text[1]).toBe(`{"id":${big.slice(0, -1)}1,"duplicateOf":null,"group":${big}}`);
+    expect(await collect(err)).toContain('第 3 行');
+  });
+
   it('runs as `npx xinfang dedupe`: exit code 0 when every line is good, 1 when one was skipped', () => {
     const bin = fileURLToPath(new URL('../../bin/xinfang.js', import.meta.url));
     const good = [LINES[0], LINES[2], LINES[3], LINES[6]].join('\n') + '\n';

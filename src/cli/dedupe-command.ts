@@ -4,11 +4,11 @@
  * A line that is not such a message is skipped with its line number and the reason on stderr; the others are
  * still answered, and the exit code is 1 so a script notices (0 when every line was good).
  */
-import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { dedupeMessages, parseMessageTime, type DedupeMessage } from '../domain/intelligence/dedupe.js';
+import { idJson, jsonlLines, quietOnClosedPipe } from './jsonl.js';
 
 const messageSchema = z.object({
   // Ids and users as the caller wrote them: strings, or numbers echoed back as numbers.
@@ -28,17 +28,16 @@ export interface DedupeRunResult {
 export async function runDedupe(input: Readable, output: Writable, errors: Writable): Promise<DedupeRunResult> {
   const messages: DedupeMessage[] = [];
   const ids = new Set<string>();
-  const original = new Map<string, string | number>();
-  const asGiven = (id: string | null) => (id === null ? null : original.get(id) ?? id);
+  // Each id as JSON text exactly as it came (big numeric ids keep their digits), keyed by that text.
+  const asJson = (key: string | null) => (key === null ? 'null' : key);
   let lineNo = 0;
   let rejected = 0;
   const reject = (why: string) => {
     rejected++;
     errors.write(`第 ${lineNo} 行已跳过：${why} (line ${lineNo} skipped)\n`);
   };
-  for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
-    lineNo++;
-    if (line.trim() === '') continue;
+  for await (const { lineNo: n, text: line } of jsonlLines(input)) {
+    lineNo = n;
     let json: unknown;
     try {
       json = JSON.parse(line);
@@ -57,18 +56,19 @@ export async function runDedupe(input: Readable, output: Writable, errors: Writa
       reject(`time「${m.time}」不是时间（应为 YYYY-MM-DD HH:MM:SS 或 ISO 8601）`);
       continue;
     }
-    const id = String(m.id);
+    const id = idJson(line, m.id)!;
     if (ids.has(id)) {
-      reject(`id「${id}」与前面的行重复`);
+      reject(`id「${String(m.id)}」与前面的行重复`);
       continue;
     }
     ids.add(id);
-    original.set(id, m.id);
-    messages.push({ id, user: m.user == null ? null : String(m.user), title: m.title ?? '', body: m.body ?? '', time });
+    // A blank user is nobody: anonymous messages are never one person's repeats.
+    const user = m.user == null || String(m.user).trim() === '' ? null : String(m.user).trim();
+    messages.push({ id, user, title: m.title ?? '', body: m.body ?? '', time });
   }
   const results = dedupeMessages(messages);
   for (let i = 0; i < results.length; i += 1000) {
-    const chunk = results.slice(i, i + 1000).map((r) => JSON.stringify({ id: asGiven(r.id), duplicateOf: asGiven(r.duplicateOf), group: asGiven(r.group) }) + '\n').join('');
+    const chunk = results.slice(i, i + 1000).map((r) => `{"id":${asJson(r.id)},"duplicateOf":${asJson(r.duplicateOf)},"group":${asJson(r.group)}}\n`).join('');
     if (!output.write(chunk)) await new Promise<void>((resolve) => output.once('drain', () => resolve()));
   }
   return { answered: results.length, rejected };
@@ -80,6 +80,7 @@ export function registerDedupeCommand(program: Command): Command {
     .command('dedupe')
     .description('重复信访与近似重复检测：从标准输入读 JSONL {id,user,title,body,time}，向标准输出写 {id,duplicateOf,group}')
     .action(async () => {
+      quietOnClosedPipe(process.stdout);
       const { rejected } = await runDedupe(process.stdin, process.stdout, process.stderr);
       process.exitCode = rejected === 0 ? 0 : 1;
     });

@@ -12,7 +12,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import zlib from 'node:zlib';
 import type { Readable, Writable } from 'node:stream';
 import { Command } from 'commander';
@@ -26,6 +25,7 @@ import { loadLexicon } from '../services/lexicon.js';
 import { sharedSegmenter } from '../services/segmenter.js';
 import { bundledRoutingModel, featuresFor, parseRoutingModel, suggestRouting, type RoutingContext } from '../services/routing.js';
 import { trainFromDeployment, trainFromJsonl } from '../services/routing-training.js';
+import { idJson, jsonlLines, quietOnClosedPipe } from './jsonl.js';
 
 const Line = z.object({
   id: z.union([z.string(), z.number()]).nullish(),
@@ -45,9 +45,8 @@ export async function runClassify(input: Readable, output: Writable, errors: Wri
     if (buffer && !output.write(buffer)) await new Promise<void>((r) => output.once('drain', () => r()));
     buffer = '';
   };
-  for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
-    lineNo++;
-    if (!line.trim()) continue;
+  for await (const { lineNo: n, text: line } of jsonlLines(input)) {
+    lineNo = n;
     let parsed: z.infer<typeof Line> | null = null;
     let id: unknown = null;
     try {
@@ -61,10 +60,11 @@ export async function runClassify(input: Readable, output: Writable, errors: Wri
     if (!parsed) {
       rejected++;
       errors.write(`第 ${lineNo} 行无法分类：需要 JSON {id, title, body} 且标题或正文不为空 (line ${lineNo} skipped)\n`);
-      buffer += JSON.stringify({ id: typeof id === 'string' || typeof id === 'number' ? id : null, error: 'INVALID_LINE' }) + '\n';
+      buffer += `{"id":${idJson(line, id) ?? 'null'},"error":"INVALID_LINE"}\n`;
     } else {
       const r = await classify(parsed.title ?? null, parsed.body ?? '');
-      buffer += JSON.stringify({ id: parsed.id ?? null, category: r.category, unit: r.unit, confidence: Math.round(r.confidence * 1000) / 1000 }) + '\n';
+      const rest = JSON.stringify({ category: r.category, unit: r.unit, confidence: Math.round(r.confidence * 1000) / 1000 });
+      buffer += `{"id":${idJson(line, parsed.id) ?? 'null'},${rest.slice(1)}\n`;
       answered++;
     }
     if (buffer.length > 64_000) await flush();
@@ -95,6 +95,7 @@ export function registerRoutingCommands(program: Command): void {
     .description('智能分类：从标准输入读 JSONL {id,title,body}，向标准输出写 {id,category,unit,confidence}')
     .option('--model <file>', '使用指定的模型文件（.json 或 .json.gz），不读部署数据库')
     .action(async (o: { model?: string }) => {
+      quietOnClosedPipe(process.stdout);
       const segmenter = sharedSegmenter();
       let classify: Classify;
       let close = async () => {};

@@ -12,6 +12,7 @@ import { createCipher, generateMasterKey, parseMasterKey } from '../domain/perso
 import type { AppContext } from './context.js';
 import { sharedSegmenter } from './segmenter.js';
 import { backfillIntelligence } from './intelligence-backfill.js';
+import { sqlState } from '../store/pg-errors.js';
 import { backfillSearchText } from './search-backfill.js';
 import { loadLexicon } from './lexicon.js';
 import { ensureTimersExist } from './case-timers.js';
@@ -54,9 +55,9 @@ export async function buildContext(config: Config, opts: BuildContextOptions = {
   const cipher = createCipher(opts.masterKey ?? resolveMasterKey(config, logger));
   fs.mkdirSync(config.uploadDir, { recursive: true });
   const segmenter = sharedSegmenter();
-  await loadLexicon({ db: database.db, segmenter, logger });
+  await unlessTableMissing(logger, () => loadLexicon({ db: database.db, segmenter, logger }));
   await backfillSearchText({ db: database.db, segmenter, logger });
-  await backfillIntelligence({ db: database.db, segmenter, logger });
+  await unlessTableMissing(logger, () => backfillIntelligence({ db: database.db, segmenter, logger }));
   await ensureTimersExist({ db: database.db, statute, logger });
   return { database, db: database.db, config, statute, cipher, logger, now: opts.now ?? (() => new Date()), segmenter, uploadDir: config.uploadDir };
 }
@@ -67,5 +68,18 @@ async function warnUnlessUtf8(database: Database, logger: Logger): Promise<void>
   const ctype = res.rows[0]?.datctype ?? '';
   if (!/utf-?8/i.test(ctype)) {
     logger.warn({ ctype }, '数据库 LC_CTYPE 不是 UTF-8，中文检索将不可用；请按 README 以 UTF-8 重建数据库');
+  }
+}
+
+/**
+ * Boot work on tables that a database handed in without migrating may not have yet (a tool or test
+ * that migrates step by step) is skipped with a warning; any other failure stops the boot.
+ */
+async function unlessTableMissing(logger: Logger, step: () => Promise<unknown>): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    if (sqlState(err) !== '42P01') throw err;
+    logger.warn({ err }, '数据库尚未迁移到最新版本，跳过依赖新表的启动步骤 (schema not current: boot step skipped)');
   }
 }

@@ -66,7 +66,7 @@ export async function relateToEarlierCases(
   region: string,
   fp: Fingerprint,
   person: PersonIndexes,
-  opts: { now: Date; excludeCaseId?: string | null },
+  opts: { now: Date; excludeCaseId?: string | null; /** a confidential case (every accusation) founds or joins no matter */ confidential?: boolean },
 ): Promise<MatterRelation> {
   const candidates = await findFingerprintCandidates(q, region, fp, { since: new Date(opts.now.getTime() - SAME_MATTER_WINDOW_DAYS * 86_400_000), limit: CANDIDATES });
   const ids = candidates.filter((c) => c.caseId !== opts.excludeCaseId && sameMatter(fp, c.fp)).map((c) => c.caseId);
@@ -82,20 +82,23 @@ export async function relateToEarlierCases(
       sql<boolean>`exists (select 1 from "case_petitioners" where "case_petitioners"."region" = "cases"."region" and "case_petitioners"."case_id" = "cases"."id" and ${or(...personCond)})`
     : sql<boolean>`false`;
   const rows = await q
-    .select({ id: cases.id, number: cases.number, state: cases.state, matterId: cases.matterId, receivedAt: cases.receivedAt, samePerson })
+    .select({ id: cases.id, number: cases.number, state: cases.state, matterId: cases.matterId, receivedAt: cases.receivedAt, confidential: cases.confidential, samePerson })
     .from(cases)
     .where(and(eq(cases.region, region), inArray(cases.id, ids), sql`${cases.state} not in ${NOT_A_MATTER}`));
   const open = new Set<string>(OPEN_STATES);
   const found = rows
     .map((r) => ({ ...r, samePerson: Boolean(r.samePerson), open: open.has(r.state) }))
     .sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || a.number.localeCompare(b.number));
-  if (!found.length) return { sameMatter: [], matterId: null, repeatOf: null };
-  const earliest = found[found.length - 1]!;
+  // The same person's cases make a repeat whatever they are; a matter is shared only between cases many
+  // may see: a confidential case (every accusation) neither founds one nor joins one (Art. 30).
   const mine = found.filter((c) => c.samePerson);
+  const repeatOf = mine.find((c) => c.open) ?? mine[0] ?? null;
+  const shared = opts.confidential ? [] : found.filter((c) => !c.confidential);
+  const earliest = shared[shared.length - 1];
   return {
-    sameMatter: found,
-    matterId: found.find((c) => c.matterId)?.matterId ?? earliest.id,
-    repeatOf: mine.find((c) => c.open) ?? mine[0] ?? null,
+    sameMatter: shared.map(({ confidential: _, ...c }) => c),
+    matterId: earliest ? (shared.find((c) => c.matterId)?.matterId ?? earliest.id) : null,
+    repeatOf: repeatOf ? (({ confidential: _, ...c }) => c)(repeatOf) : null,
   };
 }
 

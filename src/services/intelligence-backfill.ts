@@ -5,7 +5,7 @@
  * about an old matter finds it and joins it. A settings flag records that it ran, so a database
  * with nothing to fill costs one read.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { fingerprint } from '../domain/intelligence/minhash.js';
 import { routingText } from '../domain/intelligence/routing-model.js';
 import { saveFingerprint } from '../store/case-fingerprints.js';
@@ -21,13 +21,27 @@ const BATCH = 500;
 export async function backfillIntelligence(ctx: Pick<AppContext, 'db' | 'segmenter' | 'logger'>): Promise<number> {
   if (await readSetting(ctx.db, DONE_KEY)) return 0;
   let done = 0;
+  let after: { region: string; id: string } | null = null;
   for (;;) {
-    const rows = await ctx.db
-      .select({ region: cases.region, id: cases.id, title: cases.title, content: cases.content, keywords: cases.keywords, receivedAt: cases.receivedAt })
+    // Keyset order over the primary key: each batch starts where the last ended, never rescans.
+    const page: Array<{ region: string; id: string; title: string; content: string; keywords: string[]; receivedAt: Date; has: boolean }> = await ctx.db
+      .select({
+        region: cases.region,
+        id: cases.id,
+        title: cases.title,
+        content: cases.content,
+        keywords: cases.keywords,
+        receivedAt: cases.receivedAt,
+        has: sql<boolean>`exists (select 1 from ${caseFingerprints} f where f.region = ${cases.region} and f.case_id = ${cases.id})`,
+      })
       .from(cases)
-      .where(sql`not exists (select 1 from ${caseFingerprints} f where f.region = ${cases.region} and f.case_id = ${cases.id})`)
+      .where(after ? sql`(${cases.region}, ${cases.id}) > (${after.region}, ${after.id})` : undefined)
+      .orderBy(asc(cases.region), asc(cases.id))
       .limit(BATCH);
-    if (!rows.length) break;
+    if (!page.length) break;
+    after = { region: page[page.length - 1]!.region, id: page[page.length - 1]!.id };
+    const rows = page.filter((r) => !r.has);
+    if (!rows.length) continue;
     // Cut before the transaction: no lock is held while jieba and MinHash work.
     const prepared = rows.map((r) => ({
       ...r,

@@ -118,7 +118,9 @@ export async function registerCase(
     };
     // The matter: earlier near-identical cases (anyone's), and the same person's among them (重复信访).
     const analysis = analyseText(ctx, input.title, input.content);
-    const relation = await relateToEarlierCases(tx, region, analysis.fingerprint, person, { now });
+    // Art. 30: an accusation is always confidential, whatever the form said.
+    const confidential = input.nature === 'accusation' || (input.confidential ?? false);
+    const relation = await relateToEarlierCases(tx, region, analysis.fingerprint, person, { now, confidential });
     const flags = deriveFlags({
       petitionerCount: prepared.length,
       hasEarlierCaseOfSamePerson: earlier || relation.repeatOf !== null,
@@ -148,7 +150,6 @@ export async function registerCase(
     const address = input.location?.address?.trim() || null;
     const searchText = ctx.segmenter.searchText(input.title, input.content);
     const routing = await routingFor(ctx, tx, { title: input.title, content: input.content, placePath: (units.grid ?? units.owner).path, words: analysis.words });
-    const confidential = input.confidential ?? input.nature === 'accusation';
     await joinMatter(tx, region, relation);
     await raiseIntakeWarnings(ctx, tx, {
       caseId,

@@ -38,7 +38,11 @@ export function parseMessageTime(time: string): number | null {
   if (!m) return null;
   const iso = `${m[1]}T${m[2] ?? '00:00:00'}${m[3] ?? 'Z'}`;
   const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? ms : null;
+  if (!Number.isFinite(ms)) return null;
+  // A calendar date only: Date.parse rolls 2024-02-30 over to 1 March.
+  const [y, mo, d] = m[1]!.split('-').map(Number);
+  const day = new Date(Date.UTC(y!, mo! - 1, d!));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo! - 1 && day.getUTCDate() === d ? ms : null;
 }
 
 /** Given messages, returns one result per message in input order (see the definitions above). */
