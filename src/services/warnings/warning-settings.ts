@@ -36,13 +36,28 @@ export const DEFAULT_WARNING_RULES: WarningRules = {
   overdueGrowthMin: 3,
 };
 
-/** Returns the rules in force: stored positive integers over the defaults. */
+/**
+ * The largest value each rule accepts. The cluster window is read on every registration (cases of a
+ * place within it, on cases_grid_received_idx): 90 days keeps that look-up bounded.
+ */
+export const WARNING_RULE_MAX: Readonly<Record<keyof WarningRules, number>> = {
+  clusterMinCases: 10_000,
+  clusterWindowDays: 90,
+  clusterMinSharedKeywords: 10_000,
+  repeatMinCases: 10_000,
+  repeatWindowDays: 10_000,
+  deadlineRiskMinCases: 10_000,
+  deadlineRiskWorkingDays: 10_000,
+  overdueGrowthMin: 10_000,
+};
+
+/** Returns the rules in force: stored positive integers up to WARNING_RULE_MAX over the defaults (a larger one is capped). */
 export async function readWarningRules(q: Queryable): Promise<WarningRules> {
   const stored = (await readSetting<Record<string, unknown>>(q, WARNING_RULES_SETTING)) ?? {};
   const out = { ...DEFAULT_WARNING_RULES };
   for (const key of Object.keys(out) as Array<keyof WarningRules>) {
     const v = stored[key];
-    if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 10_000) out[key] = v;
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 10_000) out[key] = Math.min(v, WARNING_RULE_MAX[key]);
   }
   return out;
 }
