@@ -28,6 +28,16 @@ import { raiseWarning } from '../services/warnings/warning-store.js';
 export const WARNING_SCAN_INTERVAL_MS = 10 * 60_000;
 const OVERDUE_SNAPSHOT = 'warning_scan_overdue';
 
+/**
+ * An ISO instant PostgreSQL casts to timestamptz without error (real calendar dates, leap days
+ * included; hours 00–23; offsets up to ±15:59). The clocks write toISOString(); anything else in a
+ * snapshot is treated as no due date rather than failing the whole scan.
+ */
+const LEAP_YEAR = '(\\d\\d(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)';
+const YEAR = '([1-9]\\d{3}|0[1-9]\\d{2}|00[1-9]\\d|000[1-9])';
+const MONTH_DAY = '((0[1-9]|1[0-2])-(0[1-9]|1\\d|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)';
+export const ISO_INSTANT = `^(${YEAR}-${MONTH_DAY}|${LEAP_YEAR}-02-29)T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,6})?)?(Z|[+-](0\\d|1[0-5])(:?[0-5]\\d)?)$`;
+
 interface OverdueSnapshot {
   week: string;
   counts: Record<string, number>;
@@ -49,7 +59,9 @@ export async function runWarningScanOnce(ctx: AppContext): Promise<WarningScanRe
   const week = addDays(today, -((weekdayOf(today) + 6) % 7)); // the Monday of this China week
   const lastWeek = addDays(week, -7);
 
-  const due = sql`nullif(${cases.snapshot} #>> '{clocks,handling,dueAt}', '')::timestamptz`;
+  // A malformed dueAt in one snapshot must not stop the scan: only a valid ISO instant is cast, anything else counts as none.
+  const dueText = sql`${cases.snapshot} #>> '{clocks,handling,dueAt}'`;
+  const due = sql`(case when ${dueText} ~ ${ISO_INSTANT} then (${dueText})::timestamptz end)`;
   const rows = await ctx.db
     .select({
       unitId: cases.leadUnitId,

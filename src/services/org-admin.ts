@@ -13,7 +13,7 @@ import { AppError } from '../domain/errors.js';
 import type { StaffRole } from '../domain/lifecycle/types.js';
 import { OPEN_STATES } from '../domain/lifecycle/transitions.js';
 import type { Queryable } from '../store/database.js';
-import { cases, orgUnits, users } from '../store/schema.js';
+import { cases, monthlyTopics, orgUnits, users, warnings } from '../store/schema.js';
 import { ancestorsOf, findUnit, findUnitByCode, findUnitsById, pathIds, type UnitRow, type UserRow } from '../store/org-repository.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import { writeAudit } from './audit-log.js';
@@ -218,7 +218,8 @@ export async function updateUnitAsAdmin(ctx: AppContext, actor: StaffActor, id: 
 /**
  * Given an admin, a unit and a new parent (both in his scope), moves the unit with its whole
  * subtree: paths and depths of every unit below, and the unit paths stored on cases (owner, lead,
- * assisting, accused), all in one transaction, so case scope follows the move at once.
+ * assisting, accused), on warnings (unit paths, accused paths) and on monthly topics, all in one
+ * transaction, so case and warning scope follow the move at once.
  * Returns the moved unit and how many units and cases were rewritten.
  */
 export async function moveUnitAsAdmin(ctx: AppContext, actor: StaffActor, id: string, newParentId: string) {
@@ -257,15 +258,33 @@ export async function moveUnitAsAdmin(ctx: AppContext, actor: StaffActor, id: st
       .returning({ id: orgUnits.id });
 
     // Order matters: unit_paths[1] is the owner's path (run-case-command reads it), so keep positions.
-    const rewriteArray = (col: typeof cases.unitPaths | typeof cases.accusedUnitPaths) => sql`array(
+    const rewriteArray = (col: SQL | typeof cases.unitPaths) => sql`array(
       select case when starts_with(p, ${oldPath}) then ${newPath} || substr(p, ${oldPath.length + 1}) else p end
       from unnest(${col}) with ordinality as u(p, i) order by i)`;
-    const touches = (col: typeof cases.unitPaths | typeof cases.accusedUnitPaths) => sql`exists (select 1 from unnest(${col}) as u(p) where starts_with(p, ${oldPath}))`;
+    const touches = (col: SQL | typeof cases.unitPaths) => sql`exists (select 1 from unnest(${col}) as u(p) where starts_with(p, ${oldPath}))`;
     const updatedCases = await tx
       .update(cases)
-      .set({ unitPaths: rewriteArray(cases.unitPaths), accusedUnitPaths: rewriteArray(cases.accusedUnitPaths) })
-      .where(or(touches(cases.unitPaths), touches(cases.accusedUnitPaths)))
+      .set({ unitPaths: rewriteArray(cases.unitPaths), accusedUnitPaths: rewriteArray(sql`${cases.accusedUnitPaths}`) })
+      .where(or(touches(cases.unitPaths), touches(sql`${cases.accusedUnitPaths}`)))
       .returning({ id: cases.id });
+    // Warnings and monthly topics carry the same paths: their scope (and the Art. 30 exclusion of a
+    // warning's accused units, kept in data.accusedUnitPaths) follows the move in the same transaction.
+    const accusedOfWarning = sql`(case when jsonb_typeof(${warnings.data}->'accusedUnitPaths') = 'array' then ${warnings.data}->'accusedUnitPaths' else '[]'::jsonb end)`;
+    const updatedWarnings = await tx
+      .update(warnings)
+      .set({
+        unitPaths: rewriteArray(sql`${warnings.unitPaths}`),
+        data: sql`jsonb_set(${warnings.data}, '{accusedUnitPaths}', coalesce((
+          select jsonb_agg(case when starts_with(a.p, ${oldPath}) then ${newPath} || substr(a.p, ${oldPath.length + 1}) else a.p end order by a.i)
+          from jsonb_array_elements_text(${accusedOfWarning}) with ordinality as a(p, i)), '[]'::jsonb))`,
+      })
+      .where(or(touches(sql`${warnings.unitPaths}`), sql`exists (select 1 from jsonb_array_elements_text(${accusedOfWarning}) as a(p) where starts_with(a.p, ${oldPath}))`))
+      .returning({ id: warnings.id });
+    const updatedTopics = await tx
+      .update(monthlyTopics)
+      .set({ unitPaths: rewriteArray(sql`${monthlyTopics.unitPaths}`) })
+      .where(touches(sql`${monthlyTopics.unitPaths}`))
+      .returning({ id: monthlyTopics.id });
 
     await writeAudit(
       ctx,
@@ -274,7 +293,7 @@ export async function moveUnitAsAdmin(ctx: AppContext, actor: StaffActor, id: st
         action: 'org.unit_moved',
         targetType: 'org_unit',
         targetId: unit.id,
-        data: { fromParentId: unit.parentId, toParentId: parent.id, oldPath, newPath, unitsMoved: moved.length, casesUpdated: updatedCases.length },
+        data: { fromParentId: unit.parentId, toParentId: parent.id, oldPath, newPath, unitsMoved: moved.length, casesUpdated: updatedCases.length, warningsUpdated: updatedWarnings.length, topicsUpdated: updatedTopics.length },
       },
       tx,
     );

@@ -58,8 +58,12 @@ export const warningRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
 
   app.get('/api/warnings/assignees', {
     config: { auth: 'staff', roles: ['supervisor', 'leader', 'dispatcher'] },
-    schema: { tags, summary: '派单处置时可指定的责任人：某单位（本人管辖范围内）及其下级单位的在职人员', querystring: z.strictObject({ unitId: uuid }) },
-  }, async (req) => ({ items: await listAssigneeCandidates(ctx, actorOf(req), req.query.unitId) }));
+    schema: {
+      tags,
+      summary: '派单处置时可指定的责任人：某单位（本人管辖范围内）及其下级单位的在职人员；给出 warningId 时不含被检举控告单位的人员',
+      querystring: z.strictObject({ unitId: uuid, warningId: uuid.optional() }),
+    },
+  }, async (req) => ({ items: await listAssigneeCandidates(ctx, actorOf(req), req.query.unitId, req.query.warningId) }));
 
   app.get('/api/warnings/:id', {
     config: readers,

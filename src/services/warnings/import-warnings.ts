@@ -1,6 +1,6 @@
 /**
  * Importing other departments' risk data (公安、人社、住建 … 风险线索) as warnings (DOMAIN.md §6). A JSON
- * array of up to 1,000 rows `{ source, externalId, kind?, level, title, detail, unitCode | unitId,
+ * array of up to 1,000 rows `{ source, externalId, kind? (only 'external'), level, title, detail, unitCode | unitId,
  * occurredAt, caseNumbers? }`. All or nothing, like the org import (services/org-import.ts): every row
  * is checked first — fields, the unit (active, inside the importer's scope), the case numbers (in his
  * scope, and not accusing the unit named) — and one bad row imports nothing, with a report naming each
@@ -10,7 +10,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
-import { WARNING_KINDS, WARNING_LEVELS } from '../../domain/warnings/lifecycle.js';
+import { WARNING_LEVELS } from '../../domain/warnings/lifecycle.js';
 import { findUnitsById } from '../../store/org-repository.js';
 import { cases, orgUnits, warnings } from '../../store/schema.js';
 import { caseScopeFilter } from '../../store/scope.js';
@@ -18,9 +18,11 @@ import { writeAudit } from '../audit-log.js';
 import type { AppContext, StaffActor } from '../context.js';
 import { findNamedPerson } from './warning-recipients.js';
 import { noticeRaisedWarning } from './warning-notices.js';
-import { raiseWarning } from './warning-store.js';
+import { raiseWarnings, type RaiseWarningInput } from './warning-store.js';
 
 export const MAX_WARNING_IMPORT_ROWS = 1_000;
+/** The kinds an import may carry: imported data must never look as if a rule had raised it. */
+export const IMPORTABLE_WARNING_KINDS = ['external'] as const;
 /** No control characters, no unpaired UTF-16 surrogates (PostgreSQL text and jsonb cannot hold them faithfully). */
 const isCleanText = (s: string) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s) && !/[\uD800-\uDFFF]/u.test(s);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -37,7 +39,8 @@ const ImportRow = z
   .strictObject({
     source: clean(1, 50).refine((s) => !s.includes(':'), { message: 'no_colon' }),
     externalId: clean(1, 100),
-    kind: z.enum(WARNING_KINDS).default('external'),
+    // only `external`: the rule kinds (cluster, extreme_statement, deadline_risk …) are raised by the rules alone
+    kind: z.enum(IMPORTABLE_WARNING_KINDS).default('external'),
     level: z.enum(WARNING_LEVELS),
     title: clean(2, 100),
     detail: clean(1, 4000),
@@ -125,6 +128,7 @@ export async function importWarnings(ctx: AppContext, actor: StaffActor, raw: re
     }
 
     const out: WarningImportResult = { rowCount: raw.length, created: 0, unchanged: 0, warnings: [] };
+    const toRaise: Array<{ index: number; input: RaiseWarningInput }> = [];
     for (const [i, c] of checked.entries()) {
       const r = c.row!;
       const unit = c.unit!;
@@ -136,23 +140,32 @@ export async function importWarnings(ctx: AppContext, actor: StaffActor, raw: re
       }
       const linked = (r.caseNumbers ?? []).map((n) => caseByNumber.get(n)!);
       const person = r.level === 'urgent' ? await findNamedPerson(tx, unit.path, linked.flatMap((l) => l.accused)) : null;
-      const raised = await raiseWarning(ctx, tx, {
-        kind: r.kind,
-        level: r.level,
-        title: r.title,
-        detail: r.detail,
-        sourceKey: sourceKeyOf(r),
-        unitPaths: [unit.path],
-        caseIds: linked.map((l) => l.id),
-        accusedUnitPaths: linked.flatMap((l) => l.accused),
-        assigneeId: person?.userId ?? null,
-        actorId: actor.userId,
-        data: { source: r.source, externalId: r.externalId, occurredAt: new Date(r.occurredAt).toISOString(), importedBy: actor.userId },
+      toRaise.push({
+        index: i,
+        input: {
+          kind: r.kind,
+          level: r.level,
+          title: r.title,
+          detail: r.detail,
+          sourceKey: sourceKeyOf(r),
+          unitPaths: [unit.path],
+          caseIds: linked.map((l) => l.id),
+          accusedUnitPaths: linked.flatMap((l) => l.accused),
+          assigneeId: person?.userId ?? null,
+          actorId: actor.userId,
+          data: { source: r.source, externalId: r.externalId, occurredAt: new Date(r.occurredAt).toISOString(), importedBy: actor.userId },
+        },
       });
+    }
+    // every row held first (number lock, rows in key order), then events, audit entries and notices
+    const raisedAll = await raiseWarnings(ctx, tx, toRaise.map((t) => t.input));
+    for (const [k, raised] of raisedAll.entries()) {
+      const i = toRaise[k]!.index;
       await noticeRaisedWarning(ctx, tx, raised);
       out.created += raised.created ? 1 : 0;
-      out.warnings.push({ row: i + 1, externalId: r.externalId, id: raised.warning.id, number: raised.warning.number, created: raised.created });
+      out.warnings.push({ row: i + 1, externalId: checked[i]!.row!.externalId, id: raised.warning.id, number: raised.warning.number, created: raised.created });
     }
+    out.warnings.sort((a, b) => a.row - b.row);
     await writeAudit(ctx, { actorId: actor.userId, action: 'warning.imported', targetType: 'warning', targetId: null, data: { rowCount: out.rowCount, created: out.created, unchanged: out.unchanged, sources: [...new Set(good.map((r) => r.source))] } }, tx);
     return out;
   });

@@ -26,12 +26,17 @@ export type WarningCommandInput =
   | { type: 'withdraw'; reason: string }
   | { type: 'note'; text: string };
 
-/** Given the actor, the warning row and the dispatched unit's path, returns how he stands to it (none: he may not see it). */
+/**
+ * Given the actor, the warning row and the dispatched unit's path, returns how he stands to it (none: he
+ * may not see it). Whoever may act may read: `dispatched` needs the dispatched unit inside his scope
+ * (so one of the warning's unit paths is, and warningScopeFilter shows it to him) besides his working
+ * in it; a grid's handler under a street the warning went to has no relation unless he is its named person.
+ */
 export function relationsTo(actor: StaffActor, w: Pick<WarningRow, 'unitPaths' | 'assigneeId' | 'data'>, dispatchedPath: string | null): WarningRelation[] {
   if (accusedPathsOf(w).some((p) => actor.unitPath.startsWith(p))) return [];
   const out: WarningRelation[] = [];
   if (w.unitPaths.some((p) => p.startsWith(actor.scopePath))) out.push('scope');
-  if (dispatchedPath && actor.unitPath.startsWith(dispatchedPath)) out.push('dispatched');
+  if (dispatchedPath && actor.unitPath.startsWith(dispatchedPath) && dispatchedPath.startsWith(actor.scopePath) && w.unitPaths.includes(dispatchedPath)) out.push('dispatched');
   if (w.assigneeId === actor.userId) out.push('assignee');
   return out;
 }
@@ -84,7 +89,8 @@ export async function runWarningCommand(ctx: AppContext, actor: StaffActor, warn
 
 /**
  * Given the API's step, returns the domain's: a dispatch names an active unit in the actor's subtree
- * (never one an accusation among the warning's cases names) and an active user of that unit or below it.
+ * (never one an accusation among the warning's cases names) and an active user of that unit or below it
+ * (never one inside an accused unit either).
  */
 async function toDomainCommand(tx: Tx, actor: StaffActor, w: WarningRow, input: WarningCommandInput): Promise<WarningCommand> {
   if (input.type !== 'dispatch') return input;
@@ -94,5 +100,7 @@ async function toDomainCommand(tx: Tx, actor: StaffActor, w: WarningRow, input: 
   const person = await findActiveUser(tx, input.assigneeId);
   const personUnit = person ? (await findUnitsById(tx, [person.unitId])).get(person.unitId) : undefined;
   if (!person || !personUnit || !personUnit.path.startsWith(unit.path)) throw new AppError('USER_NOT_FOUND', { path: 'assigneeId' });
+  // a person inside a unit an accusation names could neither see nor be told of it (Art. 30)
+  if (accusedPathsOf(w).some((p) => personUnit.path.startsWith(p))) throw new AppError('ACCUSATION_CONFLICT', { path: 'assigneeId' });
   return { type: 'dispatch', unitId: unit.id, assigneeId: person.id, dueAt: new Date(input.dueAt), instructions: input.instructions ?? null };
 }

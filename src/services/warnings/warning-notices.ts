@@ -1,7 +1,7 @@
 /**
  * Telling people of a warning, in the raising transaction (so a warning and its notice exist together,
- * and neither without the other): the named person of an urgent warning at once, in red; the nearest
- * supervisors over the units concerned for a high one. Text carries the warning's number and title,
+ * and neither without the other): the named person of an urgent warning at once, in red (the nearest
+ * supervisors when it has none); the nearest supervisors over the units concerned for a high one. Text carries the warning's number and title,
  * never a petitioner's personal data; recipients inside an accused unit are left out (Art. 30).
  */
 import { WARNING_KIND_LABELS, type WarningKind } from '../../domain/warnings/lifecycle.js';
@@ -18,14 +18,17 @@ export async function noticeRaisedWarning(ctx: AppContext, tx: Tx, raised: Raise
   const accused = accusedPathsOf(w);
   const label = WARNING_KIND_LABELS[w.kind as WarningKind] ?? w.kind;
   const base = { kind: 'warning', caseId: opts.caseId ?? null, dedupeKey: `warning:${w.id}:raised` };
-  if (w.level === 'urgent' && w.assigneeId) {
-    const to = await outsideAccused(tx, [w.assigneeId], accused);
+  if (w.level === 'urgent') {
+    const named = w.assigneeId ? await outsideAccused(tx, [w.assigneeId], accused) : [];
+    // no named person (nobody heads the units up the tree, or only accused ones do): the nearest
+    // supervisors over the place hear of it at once instead, so that someone is always told
+    const to = named.length ? named : w.unitPaths[0] ? await nearestSupervisors(tx, w.unitPaths[0], accused) : [];
     return notifyUsers(ctx, tx, to, {
       ...base,
       level: 'red',
       title: `紧急预警 ${w.number}：${label}`,
       // the detail may quote the petition: it stays in the system, robots and SMS get the title only
-      body: `${w.title}。请立即核实处置，并在预警页派单、反馈。`,
+      body: named.length ? `${w.title}。请立即核实处置，并在预警页派单、反馈。` : `${w.title}。尚无指定责任人，请立即指定专人核实处置。`,
     });
   }
   if (w.level === 'high' && w.unitPaths[0]) {

@@ -12,7 +12,7 @@ import { cases, orgUnits, users, warningEvents, warnings } from '../../store/sch
 import { caseScopeFilter } from '../../store/scope.js';
 import type { AppContext, StaffActor } from '../context.js';
 import { relationsTo } from './warning-commands.js';
-import { warningScopeFilter, type WarningRow } from './warning-store.js';
+import { accusedPathsOf, caseTotalOf, warningScopeFilter, type WarningRow } from './warning-store.js';
 
 export interface WarningFilter {
   state?: WarningState;
@@ -107,7 +107,7 @@ export async function getWarning(ctx: AppContext, actor: StaffActor, id: string)
     detail: w.detail,
     facts,
     cases: visible,
-    hiddenCaseCount: w.caseIds.length - visible.length,
+    hiddenCaseCount: caseTotalOf(w) - visible.length,
     events: events.map((e) => {
       const data = { ...(e.data as Record<string, unknown>) };
       const unitId = str(data, 'unitId');
@@ -148,7 +148,7 @@ function summarize(w: WarningRow, names: Names): WarningSummary {
     updatedAt: w.updatedAt.toISOString(),
     dueAt: w.dueAt?.toISOString() ?? null,
     closedAt: w.closedAt?.toISOString() ?? null,
-    caseCount: w.caseIds.length,
+    caseCount: caseTotalOf(w),
     assignee: w.assigneeId ? { id: w.assigneeId, name: names.users.get(w.assigneeId) ?? '' } : null,
     dispatchedUnit: w.dispatchedUnitId ? { id: w.dispatchedUnitId, name: names.units.get(w.dispatchedUnitId) ?? '' } : null,
     units: unitIds.map((id) => ({ id, name: names.units.get(id) ?? '' })),
@@ -160,15 +160,37 @@ function str(data: unknown, key: string): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-/** Given an actor and a unit in his scope, returns the active staff of that unit and below it (who a warning may be dispatched to), by unit depth and name; UNIT_NOT_FOUND outside his scope. */
-export async function listAssigneeCandidates(ctx: AppContext, actor: StaffActor, unitId: string) {
+/**
+ * Given an actor and a unit in his scope, returns the active staff of that unit and below it (who a
+ * warning may be dispatched to), by unit depth and name; UNIT_NOT_FOUND outside his scope. With a
+ * warning (one he may see, else WARNING_NOT_FOUND), leaves out whoever works inside a unit an accusation
+ * among its cases names (the dispatch would be refused: ACCUSATION_CONFLICT).
+ */
+export async function listAssigneeCandidates(ctx: AppContext, actor: StaffActor, unitId: string, warningId?: string) {
   const unit = await findUnit(ctx.db, unitId);
   if (!unit || !unit.active || !unit.path.startsWith(actor.scopePath)) throw new AppError('UNIT_NOT_FOUND', { path: 'unitId' });
+  let accused: string[] = [];
+  if (warningId) {
+    const [w] = await ctx.db
+      .select({ data: warnings.data })
+      .from(warnings)
+      .where(and(eq(warnings.region, ctx.config.REGION), eq(warnings.id, warningId), warningScopeFilter(actor)))
+      .limit(1);
+    if (!w) throw new AppError('WARNING_NOT_FOUND');
+    accused = accusedPathsOf(w);
+  }
   const rows = await ctx.db
     .select({ id: users.id, displayName: users.displayName, roles: users.roles, unitId: users.unitId, unitName: orgUnits.name, depth: orgUnits.depth })
     .from(users)
     .innerJoin(orgUnits, eq(orgUnits.id, users.unitId))
-    .where(and(eq(users.active, true), sql`starts_with(${orgUnits.path}, ${unit.path})`, sql`not (${users.roles} = array['admin']::text[])`))
+    .where(
+      and(
+        eq(users.active, true),
+        sql`starts_with(${orgUnits.path}, ${unit.path})`,
+        sql`not (${users.roles} = array['admin']::text[])`,
+        ...accused.map((a) => sql`not starts_with(${orgUnits.path}, ${a})`),
+      ),
+    )
     .orderBy(asc(orgUnits.depth), asc(users.displayName))
     .limit(200);
   return rows.map(({ depth: _d, ...r }) => r);

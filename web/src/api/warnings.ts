@@ -79,5 +79,5 @@ export const warningApi = {
   list: (f: WarningFilter) => api.get<WarningList>(`/api/warnings${qs({ ...f, open: f.open === undefined ? undefined : String(f.open) })}`),
   get: (id: string) => api.get<WarningDetail>(`/api/warnings/${encodeURIComponent(id)}`),
   command: (id: string, c: WarningCommand) => api.post<WarningDetail>(`/api/warnings/${encodeURIComponent(id)}/commands`, c),
-  assignees: async (unitId: string) => (await api.get<{ items: AssigneeCandidate[] }>(`/api/warnings/assignees${qs({ unitId })}`)).items,
+  assignees: async (unitId: string, warningId?: string) => (await api.get<{ items: AssigneeCandidate[] }>(`/api/warnings/assignees${qs({ unitId, warningId })}`)).items,
 };
