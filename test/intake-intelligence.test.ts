@@ -11,6 +11,7 @@ import { makeTestContext, type TestContext } from './support/context.js';
 import { seedMiniOrg, type MiniOrg } from './support/factories.js';
 import { client, loginAs, startServer, type TestServer } from './support/server.js';
 import { caseFingerprints, cases, notifications, warnings } from '../src/store/schema.js';
+import { backfillIntelligence } from '../src/services/intelligence-backfill.js';
 
 const wang = { name: '王五', phone: '13711112222', idNumber: '11010519491231002X' };
 const zhao = { name: '赵六', phone: '13633334444' };
@@ -112,6 +113,26 @@ for (const kind of DB_KINDS) {
       expect(w!.assigneeId).toBe(org.actors.headA.userId);
       const notes = await t.ctx.db.select().from(notifications).where(and(eq(notifications.userId, org.actors.headA.userId), eq(notifications.kind, 'warning')));
       expect(notes.length).toBeGreaterThanOrEqual(1);
+    });
+
+    it('an accusation is confidential whatever the form says, and founds or joins no matter', async () => {
+      const acc = await submit({ nature: 'accusation', confidential: false, ...WAGES, petitioner: { name: '周九', phone: '13599990000' } });
+      expect(acc.confidential).toBe(true);
+      expect(acc.matterId).toBeNull();
+      const later = await submit({ title: '再次反映', content: WAGES.content, petitioner: { name: '吴十', phone: '13588880000' } });
+      expect(later.matterId).not.toBe(acc.id);
+    });
+
+    it('cases written before fingerprints existed get keywords and a fingerprint once, at boot', async () => {
+      const c = await submit({ title: '荷塘社区菜市场噪音', content: '荷塘社区菜市场每天凌晨四点开始卸货，喇叭和叫卖声吵得附近居民无法休息，希望规范经营时间。', petitioner: zhao });
+      await t.ctx.db.delete(caseFingerprints).where(eq(caseFingerprints.caseId, c.id));
+      await t.ctx.db.update(cases).set({ keywords: [] }).where(eq(cases.id, c.id));
+      await t.ctx.db.execute(sql`delete from settings where key = 'intelligence.backfilled'`);
+      expect(await backfillIntelligence(t.ctx)).toBe(1);
+      expect(await t.ctx.db.select().from(caseFingerprints).where(eq(caseFingerprints.caseId, c.id))).toHaveLength(1);
+      const [row] = await t.ctx.db.select({ keywords: cases.keywords }).from(cases).where(eq(cases.id, c.id));
+      expect(row!.keywords.length).toBeGreaterThan(3);
+      expect(await backfillIntelligence(t.ctx)).toBe(0); // once
     });
 
     it('the blind index never lets the plaintext out: not in warnings, audit, events, fingerprints or hints', async () => {

@@ -79,7 +79,8 @@ async function unlessTableMissing(logger: Logger, step: () => Promise<unknown>):
   try {
     await step();
   } catch (err) {
-    if (sqlState(err) !== '42P01') throw err;
+    // 42P01 undefined table, 42703 undefined column
+    if (sqlState(err) !== '42P01' && sqlState(err) !== '42703') throw err;
     logger.warn({ err }, '数据库尚未迁移到最新版本，跳过依赖新表的启动步骤 (schema not current: boot step skipped)');
   }
 }

@@ -92,7 +92,8 @@ async function earlierCasesOf(ctx: AppContext, actor: StaffActor, input: IntakeH
   const byId = ids.size ? petitionerWhere(inArray(casePetitioners.idNumberBidx, [...ids])) : sql`false`;
   const byPhone = phones.size ? petitionerWhere(inArray(casePetitioners.phoneBidx, [...phones])) : sql`false`;
   const rows = await ctx.db
-    .select({ c: cases, byId: sql<boolean>`${byId}` })
+    // In a select list drizzle writes bare column names ("region" = "region" inside the subquery): qualified by hand.
+    .select({ c: cases, byId: ids.size ? sql<boolean>`exists (select 1 from "case_petitioners" cp where cp.region = "cases"."region" and cp.case_id = "cases"."id" and cp.id_number_bidx in ${[...ids]})` : sql<boolean>`false` })
     .from(cases)
     .where(and(eq(cases.region, region), or(byId, byPhone), caseScopeFilter(actor), input.excludeCaseId ? sql`${cases.id} <> ${input.excludeCaseId}` : undefined))
     .orderBy(desc(cases.receivedAt), desc(cases.number))

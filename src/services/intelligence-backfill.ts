@@ -32,7 +32,8 @@ export async function backfillIntelligence(ctx: Pick<AppContext, 'db' | 'segment
         content: cases.content,
         keywords: cases.keywords,
         receivedAt: cases.receivedAt,
-        has: sql<boolean>`exists (select 1 from ${caseFingerprints} f where f.region = ${cases.region} and f.case_id = ${cases.id})`,
+        // Qualified by hand: in a select list drizzle writes bare column names, which the subquery would bind to f.
+        has: sql<boolean>`exists (select 1 from ${caseFingerprints} f where f.region = "cases"."region" and f.case_id = "cases"."id")`,
       })
       .from(cases)
       .where(after ? sql`(${cases.region}, ${cases.id}) > (${after.region}, ${after.id})` : undefined)
