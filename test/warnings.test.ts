@@ -1,15 +1,18 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq, inArray, like } from 'drizzle-orm';
+import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import { DB_KINDS } from './support/databases.js';
 import { makeTestContext, type TestContext } from './support/context.js';
 import { seedMiniOrg, type MiniOrg } from './support/factories.js';
 import { client, loginAs, startServer, type TestServer } from './support/server.js';
-import { auditLog, cases, notifications, warningEvents, warnings } from '../src/store/schema.js';
+import { auditLog, cases, monthlyTopics, notifications, users, warningEvents, warnings } from '../src/store/schema.js';
 import { findUnitsById } from '../src/store/org-repository.js';
 import { raiseIntakeWarnings, type IntakeWarningInput } from '../src/services/warnings/intake-rules.js';
 import { runCaseCommand } from '../src/services/run-case-command.js';
 import { runWarningScanOnce } from '../src/jobs/warning-scan.js';
+import { raiseWarning } from '../src/services/warnings/warning-store.js';
+import { runWarningCommand } from '../src/services/warnings/warning-commands.js';
+import { moveUnitAsAdmin } from '../src/services/org-admin.js';
 
 const DAY = 86_400_000;
 
@@ -304,6 +307,200 @@ for (const kind of DB_KINDS) {
       expect(w!.title).toContain('荷塘社区第1网格');
       const b = await loginAs(server, org.usernames.handlerB!);
       expect((await b.get('/api/warnings?kind=deadline_risk')).body.items.map((i: { id: string }) => i.id)).toEqual([w!.id]);
+    });
+
+    // ---- review issue 5: regressions ----
+
+    /** Given a grid, a title and what to set on the row, returns the id of a registered case. */
+    async function caseIn(gridId: string, title: string, set: Partial<typeof cases.$inferInsert> = {}): Promise<string> {
+      seq += 1;
+      const id = await submit(gridId, `1380000${String(seq).padStart(4, '0')}`, title);
+      if (Object.keys(set).length) await t.ctx.db.update(cases).set(set).where(eq(cases.id, id));
+      return id;
+    }
+    const b1 = () => ({ gridUnit: { id: org.units.gridB1, path: paths.gridB1 }, ownerUnit: { id: org.units.gridB1, path: paths.gridB1 } });
+
+    it('an accusation among the earlier cases is not counted into a cluster (#1); a closed cluster takes no new cases, and a new one is raised under the next generation of its key (#5)', async () => {
+      const first = await caseIn(org.units.gridB1, '违章搭建');
+      for (let i = 0; i < 2; i++) await caseIn(org.units.gridB1, '违章搭建', { matterId: first });
+      const accusation = await caseIn(org.units.gridB1, '违章搭建', { matterId: first, nature: 'accusation' });
+      const key = `cluster:${org.units.communityB}:matter:${first}`;
+      await raise(intake({ ...b1(), matterId: first }));
+      expect(await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, key))).toEqual([]); // 3 + this one: 4
+      await t.ctx.db.update(cases).set({ nature: 'suggestion' }).where(eq(cases.id, accusation));
+      const fifth = intake({ ...b1(), matterId: first });
+      await raise(fifth);
+      const [w] = await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, key));
+      expect(w!.caseIds).toContain(fifth.caseId);
+
+      // withdrawn: the next case of the matter is not silently added to it, and one case alone raises nothing
+      const supervisor = await loginAs(server, org.usernames.supervisor!);
+      expect((await supervisor.post(`/api/warnings/${w!.id}/commands`, { type: 'withdraw', reason: '已化解' })).body.state).toBe('withdrawn');
+      t.clock.advance(DAY);
+      const late = intake({ ...b1(), matterId: first });
+      await raise(late);
+      const [closed] = await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, key));
+      expect(closed!.caseIds).not.toContain(late.caseId);
+      expect(await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, `${key}#2`))).toEqual([]);
+      // five more after it closed (four registered, and this one): a new warning, raised once
+      for (let i = 0; i < 4; i++) await caseIn(org.units.gridB1, '违章搭建', { matterId: first });
+      const again = intake({ ...b1(), matterId: first });
+      await raise(again);
+      const [second] = await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, `${key}#2`));
+      expect(second).toMatchObject({ kind: 'cluster', state: 'raised' });
+      expect(second!.caseIds).toContain(again.caseId);
+      expect(second!.caseIds).not.toContain(fifth.caseId); // only what came after the first closed
+      const more = intake({ ...b1(), matterId: first });
+      await raise(more);
+      const chain = await t.ctx.db.select().from(warnings).where(like(warnings.sourceKey, `${key}%`));
+      expect(chain).toHaveLength(2);
+      expect(chain.find((c) => c.sourceKey === `${key}#2`)!.caseIds).toContain(more.caseId);
+    });
+
+    it('intakes raising and linking warnings at once, beside a lifecycle step on the same warning, never deadlock (#3)', async () => {
+      const [w] = await t.ctx.db.select().from(warnings).where(like(warnings.sourceKey, `cluster:${org.units.communityB}:matter:%#2`));
+      const matterId = (w!.data as { matterId: string }).matterId;
+      const results = await Promise.allSettled(
+        Array.from({ length: 4 }, (_, i) => [
+          raise(intake({ ...b1(), matterId, content: `第${i}次，再不解决我就去跳楼。` })),
+          raise(intake({ ...b1(), matterId })),
+          runWarningCommand(t.ctx, org.actors.supervisor, w!.id, { type: 'note', text: `跟进${i}` }),
+        ]).flat(),
+      );
+      expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+      const [after] = await t.ctx.db.select().from(warnings).where(eq(warnings.id, w!.id));
+      expect(after!.caseIds.length).toBe(w!.caseIds.length + 8);
+    });
+
+    it('a keyword cluster takes a case that shares enough words with the union of its cases’ words, and another grievance in the same place gets its own (#6, #20)', async () => {
+      const bridge = ['桥梁', '裂缝', '坍塌', '加固', '河堤'];
+      for (let i = 0; i < 4; i++) await caseIn(org.units.gridA1, '桥梁开裂', { keywords: bridge });
+      const fifth = intake({ keywords: ['桥梁', '裂缝', '坍塌'] });
+      await raise(fifth);
+      const kw = () => t.ctx.db.select().from(warnings).where(like(warnings.sourceKey, `cluster:${org.units.communityA}:kw:%`));
+      const [w] = await kw();
+      expect(w!.sourceKey).toMatch(new RegExp(`^cluster:${org.units.communityA}:kw:\\d{4}-\\d{2}$`));
+      expect((w!.data as { keywords: string[] }).keywords).toEqual(expect.arrayContaining(bridge));
+      // shares only 坍塌 with the fifth case's words, but three with the cluster's
+      const sixth = intake({ keywords: ['坍塌', '加固', '河堤'] });
+      await raise(sixth);
+      expect((await kw()).map((x) => x.caseIds.includes(sixth.caseId))).toEqual([true]);
+
+      // a different grievance in the same place and month, two intakes at once: one warning, the next generation
+      const bus = ['校车', '超载', '学生', '接送'];
+      for (let i = 0; i < 4; i++) await caseIn(org.units.gridA2, '校车超载', { keywords: bus });
+      const [a, b] = [intake({ keywords: bus }), intake({ keywords: ['校车', '超载', '学生'] })];
+      await Promise.all([raise(a), raise(b)]);
+      const all = await kw();
+      expect(all).toHaveLength(2);
+      const second = all.find((x) => x.id !== w!.id)!;
+      expect(second.sourceKey).toBe(`${w!.sourceKey}#2`);
+      expect(second.caseIds).toEqual(expect.arrayContaining([a.caseId, b.caseId]));
+    });
+
+    it('digit runs (phones, ID numbers) quoted from a petition are masked in the warning (#18)', async () => {
+      const input = intake({ title: '身份证330106199001011234反映', content: '我叫张三，电话13912345678，再不解决我就去跳楼。' });
+      await raise(input);
+      const [w] = await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, `extreme:${input.caseId}`));
+      expect(`${w!.title}${w!.detail}`).not.toMatch(/\d{6}/);
+      expect(w!.detail).toContain('139******78');
+    });
+
+    it('an urgent warning nobody heads the tree for goes to the nearest supervisors at once (#11)', async () => {
+      await t.ctx.db.update(users).set({ active: false }).where(eq(users.id, org.actors.leader.userId));
+      try {
+        const input = intake({ ...b1(), content: '再不解决我就去跳楼。' });
+        await raise(input);
+        const [w] = await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, `extreme:${input.caseId}`));
+        expect(w!.assigneeId).toBeNull();
+        const inbox = await t.ctx.db.select().from(notifications).where(and(eq(notifications.userId, org.actors.supervisor.userId), eq(notifications.caseId, input.caseId)));
+        expect(inbox).toHaveLength(1);
+        expect(inbox[0]).toMatchObject({ level: 'red' });
+      } finally {
+        await t.ctx.db.update(users).set({ active: true }).where(eq(users.id, org.actors.leader.userId));
+      }
+    });
+
+    it('no dispatch to a person inside an accused unit, and the assignee list leaves such people out (#10)', async () => {
+      const input = intake({ title: '举报南苑街道干部', content: '再不查处我就去自焚。', ownerUnit: { id: org.units.bureau, path: paths.bureau }, confidential: true, accusedUnitPaths: [paths.streetA] });
+      await raise(input);
+      const [w] = await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, `extreme:${input.caseId}`));
+      const supervisor = await loginAs(server, org.usernames.supervisor!);
+      const dueAt = new Date(t.ctx.now().getTime() + DAY).toISOString();
+      const res = await supervisor.post(`/api/warnings/${w!.id}/commands`, { type: 'dispatch', unitId: org.units.district, assigneeId: org.actors.headA.userId, dueAt });
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ code: 'ACCUSATION_CONFLICT' });
+      const plain = (await supervisor.get(`/api/warnings/assignees?unitId=${org.units.district}`)).body.items.map((p: { id: string }) => p.id);
+      expect(plain).toContain(org.actors.headA.userId);
+      const list = (await supervisor.get(`/api/warnings/assignees?unitId=${org.units.district}&warningId=${w!.id}`)).body.items.map((p: { id: string }) => p.id);
+      expect(list).not.toContain(org.actors.headA.userId);
+      expect(list).not.toContain(org.actors.handlerA.userId);
+      expect(list).toContain(org.actors.handlerB.userId);
+      const ok = await supervisor.post(`/api/warnings/${w!.id}/commands`, { type: 'dispatch', unitId: org.units.district, assigneeId: org.actors.handlerB.userId, dueAt });
+      expect(ok.body.state).toBe('dispatched');
+    });
+
+    it('whoever may act on a dispatched warning may read it: a grid handler under the street it went to does neither (#12)', async () => {
+      const input = intake({ gridUnit: null, ownerUnit: { id: org.units.bureau, path: paths.bureau }, content: '再不解决我就去跳楼。' });
+      await raise(input);
+      const [w] = await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, `extreme:${input.caseId}`));
+      const supervisor = await loginAs(server, org.usernames.supervisor!);
+      const dueAt = new Date(t.ctx.now().getTime() + DAY).toISOString();
+      expect((await supervisor.post(`/api/warnings/${w!.id}/commands`, { type: 'dispatch', unitId: org.units.streetA, assigneeId: org.actors.headA.userId, dueAt })).body.state).toBe('dispatched');
+      const grid = await loginAs(server, org.usernames.handlerA!);
+      expect((await grid.get(`/api/warnings/${w!.id}`)).status).toBe(404);
+      expect((await grid.post(`/api/warnings/${w!.id}/commands`, { type: 'feed_back', text: '已处置' })).body.code).toBe('WARNING_NOT_FOUND');
+      const head = await loginAs(server, org.usernames.headA!);
+      expect((await head.get(`/api/warnings/${w!.id}`)).body.allowed).toEqual(['feed_back', 'note']);
+    });
+
+    it('a warning keeps at most 200 case ids and counts the rest (#21)', async () => {
+      const ids = (n: number) => Array.from({ length: n }, () => crypto.randomUUID());
+      const base = { kind: 'external' as const, level: 'normal' as const, title: '外部线索', detail: '测试', sourceKey: `import:test:${crypto.randomUUID()}`, unitPaths: [paths.streetA] };
+      await t.ctx.db.transaction((tx) => raiseWarning(t.ctx, tx, { ...base, caseIds: ids(150) }));
+      const linked = await t.ctx.db.transaction((tx) => raiseWarning(t.ctx, tx, { ...base, caseIds: ids(100) }));
+      expect(linked.linked).toHaveLength(100);
+      const [w] = await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, base.sourceKey));
+      expect(w!.caseIds).toHaveLength(200);
+      const supervisor = await loginAs(server, org.usernames.supervisor!);
+      expect((await supervisor.get(`/api/warnings/${w!.id}`)).body).toMatchObject({ caseCount: 250, hiddenCaseCount: 250 });
+    });
+
+    it('an import may not pass itself off as a rule’s warning: kind is external only (#22)', async () => {
+      const admin = await loginAs(server, org.usernames.admin!);
+      const res = await admin.post('/api/warnings/import', [
+        { source: '区公安局', externalId: 'GA-1', kind: 'extreme_statement', level: 'urgent', title: '线索', detail: '测试', unitCode: '330110001000', occurredAt: '2026-03-01T08:00:00+08:00' },
+      ]);
+      expect(res.status).toBe(400);
+      expect(res.body.details.rows[0].errors).toEqual([expect.objectContaining({ field: 'kind' })]);
+    });
+
+    it('a malformed due date in one case does not stop the deadline-risk scan (#24)', async () => {
+      const id = await caseIn(org.units.gridB1, '路灯不亮');
+      await runCaseCommand(t.ctx, org.actors.dispatcher, id, { type: 'accept' });
+      await runCaseCommand(t.ctx, org.actors.dispatcher, id, { type: 'dispatch', leadUnitId: org.units.gridB1, assistUnitIds: [] });
+      for (const bad of ['2026-02-30T00:00:00.000Z', 'not a date', '2026-13-01T00:00:00Z']) {
+        await t.ctx.db.update(cases).set({ snapshot: sql`jsonb_set(${cases.snapshot}, '{clocks,handling,dueAt}', to_jsonb(${bad}::text))` }).where(eq(cases.id, id));
+        await expect(runWarningScanOnce(t.ctx)).resolves.toMatchObject({ units: expect.any(Number) });
+      }
+    });
+
+    it('moving a unit moves its warnings and monthly topics with it, accused paths included (#9)', async () => {
+      const input = intake({ title: '举报梅园社区第1网格', content: '再不查处我就去跳楼。', ownerUnit: { id: org.units.bureau, path: paths.bureau }, confidential: true, accusedUnitPaths: [paths.gridA1] });
+      await raise(input);
+      const topicId = crypto.randomUUID();
+      await t.ctx.db.insert(monthlyTopics).values({ region: t.ctx.config.REGION, id: topicId, month: '2026-05', title: '测试专题', keywords: [], caseIds: [], unitPaths: [paths.communityA], note: null, chosenBy: org.actors.supervisor.userId, chosenAt: t.ctx.now() });
+      await moveUnitAsAdmin(t.ctx, org.actors.admin, org.units.communityA, org.units.streetB);
+      const moved = `${paths.streetB}${org.units.communityA}/`;
+      const [cluster] = await t.ctx.db.select().from(warnings).where(like(warnings.sourceKey, `cluster:${org.units.communityA}:matter:%`));
+      expect(cluster!.unitPaths).toEqual([moved]);
+      const [acc] = await t.ctx.db.select().from(warnings).where(eq(warnings.sourceKey, `extreme:${input.caseId}`));
+      expect((acc!.data as { accusedUnitPaths: string[] }).accusedUnitPaths).toEqual([`${moved}${org.units.gridA1}/`]);
+      const [topic] = await t.ctx.db.select().from(monthlyTopics).where(eq(monthlyTopics.id, topicId));
+      expect(topic!.unitPaths).toEqual([moved]);
+      // street A no longer governs the community: it no longer sees the community's cluster
+      const headA = await loginAs(server, org.usernames.headA!);
+      expect((await headA.get(`/api/warnings/${cluster!.id}`)).status).toBe(404);
     });
   });
 }
