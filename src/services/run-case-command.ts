@@ -4,6 +4,7 @@
  * state with its events. An illegal command changes nothing.
  */
 import crypto from 'node:crypto';
+import { lockWarningNumbers } from './warnings/warning-store.js';
 import { and, asc, eq } from 'drizzle-orm';
 import { AppError } from '../domain/errors.js';
 import type { Urgency } from '../domain/case-fields.js';
@@ -101,6 +102,9 @@ export async function runCaseCommand(
     const extraData: Record<string, unknown> = {};
     if (command.type === 'chase' || command.type === 'supervise') extraData.supervisionId = crypto.randomUUID();
     if (command.type === 'split') {
+      // Lock order as in a single registration (warning numbers before the case counter): the first
+      // child draws a number before the second may raise a warning.
+      await lockWarningNumbers(ctx, tx);
       for (const part of command.parts) {
         const child = await splitChild(ctx, tx, actor as StaffActor, row, part);
         createdCaseIds.push(child.caseId);

@@ -269,7 +269,7 @@ function CommandForm({ type, warning, onDone }: { type: WarningCommandType; warn
     if (type !== 'dispatch' || !unitId) return setPeople(undefined);
     let live = true;
     form.setFieldValue('assigneeId', undefined);
-    warningApi.assignees(unitId).then((p) => live && setPeople(p), (err: unknown) => live && fail(err));
+    warningApi.assignees(unitId, warning.id).then((p) => live && setPeople(p), (err: unknown) => live && fail(err));
     return () => {
       live = false;
     };
