@@ -17,7 +17,7 @@ import { seedMiniOrg, type MiniOrg } from './support/factories.js';
 import { registerCase } from '../src/services/register-case.js';
 import { forgetActiveRouter, suggestRouting } from '../src/services/routing.js';
 import { trainFromDeployment } from '../src/services/routing-training.js';
-import { auditLog, cases, routingModels } from '../src/store/schema.js';
+import { auditLog, caseEvents, cases, routingModels } from '../src/store/schema.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -80,6 +80,25 @@ for (const kind of DB_KINDS) {
       expect(road.unit).toMatchObject({ id: org.units.housing, basis: 'model' });
       const wage = await suggestRouting(t.ctx, { title: '讨薪', content: '包工头拖欠工资五个月，二十人讨薪无门。', placePath: null });
       expect(wage.unit).toMatchObject({ id: org.units.streetA, basis: 'model' });
+    });
+
+    it('an accusation is never routed to the unit it accuses (Art. 30)', async () => {
+      const plain = await registerCase(t.ctx, org.actors.registrar, { channel: 'phone', nature: 'appeal', title: '讨薪', content: '包工头拖欠工资五个月，二十人讨薪无门。', petitioners: [{ name: '钱八' }], gridId: org.units.gridA1 });
+      const acc = await registerCase(t.ctx, org.actors.registrar, {
+        channel: 'phone',
+        nature: 'accusation',
+        title: '举报街道干部包庇欠薪老板',
+        content: '包工头拖欠工资五个月，二十人讨薪无门，街道干部收了老板好处包庇他。',
+        petitioners: [{ name: '钱八' }],
+        gridId: org.units.gridA1,
+        accusedUnitIds: [org.units.streetA],
+      });
+      const routingOf = async (caseId: string) => {
+        const [e] = await t.ctx.db.select({ data: caseEvents.data }).from(caseEvents).where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.type, 'case.registered')));
+        return (e!.data as { routing: { unitId: string | null } }).routing;
+      };
+      expect((await routingOf(plain.caseId)).unitId).toBe(org.units.streetA); // what the model says for the text
+      expect((await routingOf(acc.caseId)).unitId).not.toBe(org.units.streetA);
     });
 
     it('training again replaces the active model: one active at a time', async () => {

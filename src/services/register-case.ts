@@ -149,7 +149,12 @@ export async function registerCase(
     const { snapshot, nextDue } = recomputeClocks(ctx, ruleSetId, urgency, base, now);
     const address = input.location?.address?.trim() || null;
     const searchText = ctx.segmenter.searchText(input.title, input.content);
-    const routing = await routingFor(ctx, tx, { title: input.title, content: input.content, placePath: (units.grid ?? units.owner).path, words: analysis.words });
+    let routing = await routingFor(ctx, tx, { title: input.title, content: input.content, placePath: (units.grid ?? units.owner).path, words: analysis.words });
+    if (routing?.unit && units.accusedPaths.length) {
+      // Never suggest sending an accusation to the unit it accuses (Art. 30).
+      const suggested = (await findUnitsById(tx, [routing.unit.id])).get(routing.unit.id);
+      if (!suggested || units.accusedPaths.some((p) => suggested.path.startsWith(p))) routing = { ...routing, unit: null };
+    }
     await joinMatter(tx, region, relation);
     await raiseIntakeWarnings(ctx, tx, {
       caseId,
