@@ -102,18 +102,8 @@ export interface RoutingInput {
 /** Given a text and its place, returns the features the router reads (training reads the same). */
 export function featuresFor(segmenter: Segmenter, input: RoutingInput): Int32Array {
   const text = { title: input.title, body: input.content };
-  const base = routingFeatures(text, input.words ?? segmenter.words(routingText(text)));
   // Every unit above the place is a feature: the model learns at which level place decides the unit.
-  const places = pathIds(input.placePath ?? '').map((id) => routingFeatures({ title: null, body: '', place: id }, []));
-  if (!places.length) return base;
-  const out = new Int32Array(base.length + places.reduce((n, p) => n + p.length, 0));
-  out.set(base);
-  let at = base.length;
-  for (const p of places) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return routingFeatures({ ...text, places: pathIds(input.placePath ?? '') }, input.words ?? segmenter.words(routingText(text)));
 }
 
 /**

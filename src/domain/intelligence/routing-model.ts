@@ -43,8 +43,8 @@ export interface RoutingMetrics {
 export interface RoutingText {
   title: string | null;
   body: string;
-  /** where it arose (a street or community id): routing to a unit depends on place as much as on words */
-  place?: string | null;
+  /** where it arose: the ids of its unit and every unit above (routing to a unit depends on place as much as on words) */
+  places?: readonly string[];
 }
 
 export interface RoutingExample extends RoutingText {
@@ -66,7 +66,7 @@ export interface Router {
 
 /** Given a text and its words (cut by the caller's segmenter), returns the routing features. */
 export function routingFeatures(text: RoutingText, words: readonly string[]): Int32Array {
-  return classifierFeatures({ words, text: routingText(text), extra: text.place ? [`place:${text.place}`] : [] });
+  return classifierFeatures({ words, text: routingText(text), extra: (text.places ?? []).map((id) => `place:${id}`) });
 }
 
 /** The text a message is classified on: its title (when it has one) and body. */
