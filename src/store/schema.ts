@@ -722,3 +722,74 @@ export const monthlyTopics = pgTable(
   },
   (t) => [primaryKey({ columns: [t.region, t.id] }), uniqueIndex('monthly_topics_uq').on(t.region, t.month, t.title)],
 );
+
+/**
+ * The cockpit's rollups (驾驶舱), kept from the event stream: every append of case events queues
+ * the case here in the same transaction; the rollup worker (jobs/rollup-worker.ts) takes queued
+ * cases, recomputes their facts from their events (domain/cockpit/case-facts.ts) and moves the
+ * counters by the difference. Deleting the queue row and moving the counters commit together, so
+ * no change is counted twice or lost.
+ */
+export const rollupQueue = pgTable(
+  'rollup_queue',
+  {
+    region: text('region').notNull(),
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity(),
+    caseId: uuid('case_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.id] }), index('rollup_queue_id_idx').on(t.id)],
+);
+
+/** What one case adds to the counters now: the worker subtracts it before adding the new facts. */
+export const caseFacts = pgTable(
+  'case_facts',
+  {
+    region: text('region').notNull(),
+    caseId: uuid('case_id').notNull(),
+    /** the units whose figures count this case: every unit on its owner/lead/assist paths, less accused subtrees */
+    scopes: uuid('scopes').array().notNull(),
+    /** 'day|metric|dim|value' (day '' for a stock such as "open now"), see domain/cockpit/case-facts.ts */
+    items: text('items').array().notNull(),
+    /** the case's event count the facts were computed from */
+    eventCount: integer('event_count').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.caseId] })],
+);
+
+/** Daily counters per unit (its whole subtree): metric + dimension (channel, tier, category, word…). */
+export const cockpitDaily = pgTable(
+  'cockpit_daily',
+  {
+    region: text('region').notNull(),
+    unitId: uuid('unit_id').notNull(),
+    /** China date, YYYY-MM-DD */
+    day: text('day').notNull(),
+    metric: text('metric').notNull(),
+    dim: text('dim').notNull(),
+    value: bigint('value', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.unitId, t.day, t.metric, t.dim] })],
+);
+
+/** Current counts per unit (open now, overdue now by the unit answerable). */
+export const cockpitStock = pgTable(
+  'cockpit_stock',
+  {
+    region: text('region').notNull(),
+    unitId: uuid('unit_id').notNull(),
+    metric: text('metric').notNull(),
+    dim: text('dim').notNull(),
+    value: bigint('value', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.unitId, t.metric, t.dim] })],
+);
+
+/** 一图一指数: the outline of an org unit on the map (GeoJSON Polygon or MultiPolygon, WGS-84 lng/lat). */
+export const orgUnitShapes = pgTable('org_unit_shapes', {
+  unitId: uuid('unit_id').primaryKey(),
+  geometry: jsonb('geometry').notNull(),
+  /** import (an admin's GeoJSON) | union (the outline of its children) | generated (the demo district) */
+  source: text('source').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
