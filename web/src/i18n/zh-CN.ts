@@ -14,5 +14,6 @@ import { warnings } from './zh-CN/warnings';
 import { hotIssues } from './zh-CN/hot-issues';
 import { lexicon } from './zh-CN/lexicon';
 import { intelligence } from './zh-CN/intelligence';
+import { cockpit } from './zh-CN/cockpit';
 
-export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings, intelligence };
+export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings, intelligence, cockpit };

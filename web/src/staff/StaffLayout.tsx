@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import { Button, Layout, Menu, Result, Space, Spin, Tag } from 'antd';
 import { AuditOutlined, CalendarOutlined, FileSearchOutlined, FireOutlined, FormOutlined, LogoutOutlined, TeamOutlined, UnorderedListOutlined } from '@ant-design/icons';
-import { AlertOutlined } from '@ant-design/icons';
+import { AlertOutlined, DashboardOutlined } from '@ant-design/icons';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, ApiError } from '../api/client';
 import { t } from '../i18n/zh-CN';
@@ -15,6 +15,7 @@ import { clearReferenceCache, useUnits } from './reference';
 import type { Me } from './types';
 import { InboxBell } from './inbox/InboxBell';
 import { HOT_ISSUE_ROLES } from '../api/hot-issues';
+import { COCKPIT_ROLES } from '../api/cockpit';
 import './staff.css';
 
 const s = t.staff.layout;
@@ -68,8 +69,11 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const canLedger = hasAnyRole(me, LEDGER_ROLES);
   const canSpotChecks = hasAnyRole(me, SPOT_CHECK_ROLES);
   const canHotIssues = hasAnyRole(me, HOT_ISSUE_ROLES);
+  const canCockpit = hasAnyRole(me, COCKPIT_ROLES);
   const path = location.pathname;
-  const selected = path.startsWith('/staff/warnings')
+  const selected = path.startsWith('/staff/cockpit')
+    ? 'cockpit'
+    : path.startsWith('/staff/warnings')
     ? 'warnings'
     : path.startsWith('/staff/intake')
     ? 'intake'
@@ -85,6 +89,7 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
               ? 'hot-issues'
               : 'queues';
   const items = [
+    ...(canCockpit ? [{ key: 'cockpit', icon: <DashboardOutlined />, label: <Link to="/staff/cockpit">{t.cockpit.menu}</Link> }] : []),
     { key: 'queues', icon: <UnorderedListOutlined />, label: <Link to="/staff">{s.menuQueues}</Link> },
     ...(hasAnyRole(me, CASE_ROLES) ? [{ key: 'warnings', icon: <AlertOutlined />, label: <Link to="/staff/warnings">{t.warnings.menu}</Link> }] : []),
     ...(canIntake ? [{ key: 'intake', icon: <FormOutlined />, label: <Link to="/staff/intake">{s.menuIntake}</Link> }] : []),
