@@ -76,7 +76,7 @@ export function IndexMap({ data, onDrill }: IndexMapProps) {
           selectedMode: false,
           layoutCenter: ['55%', '50%'],
           layoutSize: '92%',
-          label: { show: true, fontSize: 12, formatter: (p: { name?: string }) => (p.name ? (byId.get(p.name)?.unit.name ?? '') : '') },
+          label: { show: true, fontSize: 12, color: '#1f1f1f', textBorderColor: '#fff', textBorderWidth: 2, formatter: (p: { name?: string }) => (p.name ? (byId.get(p.name)?.unit.name ?? '') : '') },
           emphasis: { label: { show: true }, itemStyle: { areaColor: '#ffd591' } },
           itemStyle: { borderColor: '#fff', borderWidth: 1 },
           data: data.areas.map((a) => ({ name: a.unit.id, value: Math.round(a.index * 10) / 10 })),
