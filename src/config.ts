@@ -40,6 +40,8 @@ const ConfigSchema = z.object({
   SMS_GATEWAY_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   NOTIFY_TIMEOUT_SECONDS: z.coerce.number().positive().max(120).default(10),
   OUTBOX_POLL_SECONDS: z.coerce.number().positive().default(5),
+  /** how often the cockpit's rollups fold in new events: a closed case shows within this many seconds */
+  ROLLUP_POLL_SECONDS: z.coerce.number().positive().max(600).default(2),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
 });

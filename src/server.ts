@@ -9,6 +9,7 @@ import { startSealJob } from './jobs/seal-audit-job.js';
 import { startOutboxWorker } from './jobs/outbox-worker.js';
 import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
 import { startWarningScan } from './jobs/warning-scan.js';
+import { startRollupWorker } from './jobs/rollup-worker.js';
 import { seedDemoIfEmpty, DEMO_BANNER } from './services/seed-demo.js';
 import { cli as messages } from './i18n/zh-CN.js';
 
@@ -28,6 +29,7 @@ export async function serve(config: Config, opts: { seed: boolean }): Promise<vo
   const stopOutbox = startOutboxWorker(ctx);
   const stopSweeper = startDeadlineSweeper(ctx);
   const stopWarningScan = startWarningScan(ctx);
+  const stopRollups = startRollupWorker(ctx);
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
   process.stdout.write(
     `\n${messages.serverStarted}: ${url}  (数据库: ${ctx.database.kind}${ctx.database.kind === 'pglite' ? `, 数据目录 ${config.dataDir}` : ''})\n` +
@@ -40,6 +42,7 @@ export async function serve(config: Config, opts: { seed: boolean }): Promise<vo
     stopSweeper();
     stopWarningScan();
     await stopOutbox();
+    await stopRollups();
     await app.close();
     await ctx.database.close();
     process.exit(0);

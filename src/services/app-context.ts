@@ -12,6 +12,7 @@ import { createCipher, generateMasterKey, parseMasterKey } from '../domain/perso
 import type { AppContext } from './context.js';
 import { sharedSegmenter } from './segmenter.js';
 import { backfillIntelligence } from './intelligence-backfill.js';
+import { queueRollupsAtFirstBoot } from '../jobs/rollup-worker.js';
 import { sqlState } from '../store/pg-errors.js';
 import { backfillSearchText } from './search-backfill.js';
 import { loadLexicon } from './lexicon.js';
@@ -59,6 +60,7 @@ export async function buildContext(config: Config, opts: BuildContextOptions = {
   await backfillSearchText({ db: database.db, segmenter, logger });
   await unlessTableMissing(logger, () => backfillIntelligence({ db: database.db, segmenter, logger }));
   await ensureTimersExist({ db: database.db, statute, logger });
+  await unlessTableMissing(logger, () => queueRollupsAtFirstBoot({ db: database.db, logger }));
   return { database, db: database.db, config, statute, cipher, logger, now: opts.now ?? (() => new Date()), segmenter, uploadDir: config.uploadDir };
 }
 

@@ -13,7 +13,7 @@ import { AppError } from '../domain/errors.js';
 import type { StaffRole } from '../domain/lifecycle/types.js';
 import { OPEN_STATES } from '../domain/lifecycle/transitions.js';
 import type { Queryable } from '../store/database.js';
-import { cases, monthlyTopics, orgUnits, users, warnings } from '../store/schema.js';
+import { cases, monthlyTopics, orgUnits, rollupQueue, users, warnings } from '../store/schema.js';
 import { ancestorsOf, findUnit, findUnitByCode, findUnitsById, pathIds, type UnitRow, type UserRow } from '../store/org-repository.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import { writeAudit } from './audit-log.js';
@@ -266,7 +266,11 @@ export async function moveUnitAsAdmin(ctx: AppContext, actor: StaffActor, id: st
       .update(cases)
       .set({ unitPaths: rewriteArray(cases.unitPaths), accusedUnitPaths: rewriteArray(sql`${cases.accusedUnitPaths}`) })
       .where(or(touches(cases.unitPaths), touches(sql`${cases.accusedUnitPaths}`)))
-      .returning({ id: cases.id });
+      .returning({ region: cases.region, id: cases.id });
+    // The cockpit counts a case for every unit on its paths: the moved cases are folded in again.
+    for (let i = 0; i < updatedCases.length; i += 1000) {
+      await tx.insert(rollupQueue).values(updatedCases.slice(i, i + 1000).map((c) => ({ region: c.region, caseId: c.id })));
+    }
     // Warnings and monthly topics carry the same paths: their scope (and the Art. 30 exclusion of a
     // warning's accused units, kept in data.accusedUnitPaths) follows the move in the same transaction.
     const accusedOfWarning = sql`(case when jsonb_typeof(${warnings.data}->'accusedUnitPaths') = 'array' then ${warnings.data}->'accusedUnitPaths' else '[]'::jsonb end)`;

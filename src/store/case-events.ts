@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Tx, Queryable } from './database.js';
-import { caseEvents, cases } from './schema.js';
+import { caseEvents, cases, rollupQueue } from './schema.js';
 import { hashEvent } from '../domain/audit/hash-chain.js';
 
 export interface NewEvent {
@@ -68,6 +68,8 @@ export async function appendCaseEvents(
     .update(cases)
     .set({ eventCount: seq, headHash: prev })
     .where(and(eq(cases.region, head.region), eq(cases.id, head.caseId)));
+  // the cockpit's rollups follow the event stream: the case is queued in the same transaction
+  await tx.insert(rollupQueue).values({ region: head.region, caseId: head.caseId });
   return stored;
 }
 

@@ -769,7 +769,7 @@ export const cockpitDaily = pgTable(
     dim: text('dim').notNull(),
     value: bigint('value', { mode: 'number' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.region, t.unitId, t.day, t.metric, t.dim] })],
+  (t) => [primaryKey({ columns: [t.region, t.unitId, t.metric, t.day, t.dim] })],
 );
 
 /** Current counts per unit (open now, overdue now by the unit answerable). */

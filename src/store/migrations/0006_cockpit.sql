@@ -15,7 +15,7 @@ CREATE TABLE "cockpit_daily" (
 	"metric" text NOT NULL,
 	"dim" text NOT NULL,
 	"value" bigint NOT NULL,
-	CONSTRAINT "cockpit_daily_region_unit_id_day_metric_dim_pk" PRIMARY KEY("region","unit_id","day","metric","dim")
+	CONSTRAINT "cockpit_daily_region_unit_id_metric_day_dim_pk" PRIMARY KEY("region","unit_id","metric","day","dim")
 );
 --> statement-breakpoint
 CREATE TABLE "cockpit_stock" (
