@@ -52,8 +52,14 @@ export function client(server: TestServer, token?: string) {
     get: <T = any>(p: string, h?: Record<string, string>) => call<T>('GET', p, undefined, h),
     post: <T = any>(p: string, b?: unknown, h?: Record<string, string>) => call<T>('POST', p, b ?? {}, h),
     patch: <T = any>(p: string, b?: unknown, h?: Record<string, string>) => call<T>('PATCH', p, b ?? {}, h),
+    put: <T = any>(p: string, b?: unknown, h?: Record<string, string>) => call<T>('PUT', p, b ?? {}, h),
     del: <T = any>(p: string, h?: Record<string, string>) => call<T>('DELETE', p, undefined, h),
     raw: call,
+    /** a GET whose body is kept as bytes (downloads: Excel, Word) */
+    bytes: async (p: string) => {
+      const res = await fetch(server.base + p, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      return { status: res.status, headers: res.headers, buffer: Buffer.from(await res.arrayBuffer()) };
+    },
   };
 }
 
