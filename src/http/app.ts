@@ -28,6 +28,7 @@ import { notificationRoutes } from './routes/notification-routes.js';
 import { warningRoutes } from './routes/warning-routes.js';
 import { hotIssueRoutes } from './routes/hot-issue-routes.js';
 import { lexiconRoutes } from './routes/lexicon-routes.js';
+import { orgShapeRoutes } from './routes/org-shape-routes.js';
 
 export interface BuildAppOptions {
   /** disable per-client rate limits (load tests and benchmarks measure the app, not the limiter) */
@@ -117,6 +118,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(warningRoutes, { ctx });
   await app.register(hotIssueRoutes, { ctx });
   await app.register(lexiconRoutes, { ctx });
+  await app.register(orgShapeRoutes, { ctx });
 
   webServed = opts.web === false ? false : await registerWebApp(app);
   if (!webServed) app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));

@@ -62,6 +62,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   ACCUSATION_CONFLICT: '检举控告件不得交由被检举控告的单位办理',
   IDEMPOTENCY_CONFLICT: '同一幂等键已用于内容不同的提交',
   IMPORT_INVALID: '导入文件有误',
+  ORG_SHAPES_INVALID: '轮廓文件有误，未导入任何轮廓；请按所列要素的问题修改后重新导入',
   WARNING_NOT_FOUND: '未找到该预警',
   WARNING_ILLEGAL_TRANSITION: '该预警当前状态下不能进行此操作',
   RATE_LIMITED: '请求过于频繁，请稍后再试',

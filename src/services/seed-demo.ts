@@ -22,6 +22,7 @@ import { rebuildOpenCaseTimers } from './case-timers.js';
 import { registerCase } from './register-case.js';
 import { runCaseCommand } from './run-case-command.js';
 import { seedDemoReception } from './reception/seed-demo-reception.js';
+import { seedDemoMap } from './org-shapes.js';
 
 export const DEMO_SEED = 20_260_301;
 export const DEMO_CASES = 5_000;
@@ -37,7 +38,10 @@ export const DEMO_BANNER = [
 /** Given a context, seeds the demo district when the database has no org tree; returns whether it did. */
 export async function seedDemoIfEmpty(ctx: AppContext, opts: { cases?: number; seed?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<boolean> {
   const [{ n }] = (await ctx.db.select({ n: sql<number>`count(*)::int` }).from(orgUnits)) as [{ n: number }];
-  if (n > 0) return false;
+  if (n > 0) {
+    await seedDemoMap(ctx); // a demo database from before the map had outlines: draw them once
+    return false;
+  }
   await seedDemo(ctx, opts);
   return true;
 }
@@ -47,6 +51,7 @@ export async function seedDemo(ctx: AppContext, opts: { cases?: number; seed?: n
   const seed = opts.seed ?? DEMO_SEED;
   const org = generateDemoOrg(seed);
   const demoOrg = await insertOrg(ctx, org);
+  await seedDemoMap(ctx);
   const unitIds = demoOrg.unitIds;
   await writeSetting(ctx.db, PUBLIC_INTAKE_UNIT, unitIds.get('dept-district-petition'));
   await seedCategories(ctx);
