@@ -186,7 +186,7 @@ describe('leader cockpit (browser, office screen)', () => {
     expect(await page.getByTestId('volume-total').innerText()).toBe('合计 3 件');
   }, 60_000);
 
-  it('the assessment page ranks the streets and downloads the Excel workbook with the session', async () => {
+  it('the assessment page ranks the streets and downloads the Excel workbook (and the annual Word report) with the session', async () => {
     const page = await signIn(org.usernames.leader!);
     await page.goto('/staff/cockpit');
     await page.getByRole('tab', { name: '考核' }).click();
@@ -206,5 +206,14 @@ describe('leader cockpit (browser, office screen)', () => {
     const href = (await page.getByTestId('assessment-xlsx').getAttribute('href'))!;
     const type = await page.evaluate(async (u) => (await fetch(u)).headers.get('content-type'), href);
     expect(type).toContain('spreadsheetml');
+    // and the annual report (Art. 41) as Word
+    const docx = (await page.getByTestId('annual-report-docx').getAttribute('href'))!;
+    expect(docx).toMatch(/^\/api\/cockpit\/annual-report\.docx\?year=\d{4}$/);
+    const word = await page.evaluate(async (u) => {
+      const res = await fetch(u);
+      return { status: res.status, type: res.headers.get('content-type'), head: new TextDecoder('latin1').decode((await res.arrayBuffer()).slice(0, 2)) };
+    }, docx);
+    expect(word).toMatchObject({ status: 200, head: 'PK' });
+    expect(word.type).toContain('wordprocessingml');
   }, 60_000);
 });
