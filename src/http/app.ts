@@ -29,6 +29,7 @@ import { warningRoutes } from './routes/warning-routes.js';
 import { hotIssueRoutes } from './routes/hot-issue-routes.js';
 import { lexiconRoutes } from './routes/lexicon-routes.js';
 import { orgShapeRoutes } from './routes/org-shape-routes.js';
+import { cockpitRoutes } from './routes/cockpit-routes.js';
 
 export interface BuildAppOptions {
   /** disable per-client rate limits (load tests and benchmarks measure the app, not the limiter) */
@@ -119,6 +120,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(hotIssueRoutes, { ctx });
   await app.register(lexiconRoutes, { ctx });
   await app.register(orgShapeRoutes, { ctx });
+  await app.register(cockpitRoutes, { ctx });
 
   webServed = opts.web === false ? false : await registerWebApp(app);
   if (!webServed) app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
