@@ -259,7 +259,14 @@ for (const kind of DB_KINDS) {
       expect(sat.definition).toMatch(/满意/);
       expect(sat.denominator).toBe(before.body.rates.find((r: { key: string }) => r.key === 'satisfaction').denominator + 1);
 
-      // the street head of 北湖 sees his street only, and the map of its community
+      // drilling down to a grid lists the very cases its figures count
+      const grid = await leader.get(`/api/cockpit?unitId=${org.units.gridB1}&from=${from}&to=${to}`);
+      const inGrid = await leader.get(`/api/cases?within=${org.units.gridB1}&limit=200`);
+      expect(inGrid.body.items.map((i: { id: string }) => i.id)).toContain(c.caseId);
+      expect(inGrid.body.total).toBe(grid.body.volume.total);
+      expect(grid.body.volume.total).toBeGreaterThan(0);
+
+      // the street head of 南苑 sees his street only, and the map of its community
       const headB = await loginAs(server, org.usernames.headA!);
       const own = await headB.get(`/api/cockpit?from=${from}&to=${to}`);
       expect(own.status).toBe(200);

@@ -10,7 +10,7 @@ import { OPEN_STATES, allowedCommands } from '../domain/lifecycle/transitions.js
 import { casePetitioners, cases, supervisions } from '../store/schema.js';
 import { caseIntelligence } from './intake-intelligence.js';
 import { listCaseEvents } from '../store/case-events.js';
-import { findActiveUser, findUnitsById } from '../store/org-repository.js';
+import { findActiveUser, findUnit, findUnitsById } from '../store/org-repository.js';
 import { caseScopeFilter } from '../store/scope.js';
 import type { AppContext, StaffActor } from './context.js';
 import { appendCaseEvents } from '../store/case-events.js';
@@ -31,6 +31,8 @@ export interface CaseListFilter {
   channel?: string[];
   categoryCode?: string;
   unitId?: string;
+  /** cases the unit's figures count: any owner, lead or assisting unit inside its subtree (the cockpit drills down to these) */
+  withinUnitId?: string;
   from?: Date;
   to?: Date;
   flag?: string;
@@ -78,6 +80,11 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
   if (f.channel?.length) conds.push(inArray(cases.channel, f.channel));
   if (f.categoryCode) conds.push(sql`${cases.categoryCode} like ${f.categoryCode.replace(/[%_\\]/g, '') + '%'}`);
   if (f.unitId) conds.push(sql`(${cases.leadUnitId} = ${f.unitId} or ${cases.ownerUnitId} = ${f.unitId})`);
+  if (f.withinUnitId) {
+    const within = await findUnit(ctx.db, f.withinUnitId);
+    if (!within) return { total: 0, items: [] };
+    conds.push(sql`exists (select 1 from unnest(${cases.unitPaths}) as w(p) where starts_with(w.p, ${within.path}))`);
+  }
   if (f.from) conds.push(gte(cases.receivedAt, f.from));
   if (f.to) conds.push(lte(cases.receivedAt, f.to));
   if (f.flag) conds.push(sql`${f.flag} = any(${cases.flags})`);

@@ -150,5 +150,5 @@ export const cockpitApi = {
   assessment: (q: { month: string; kind: AssessmentKind }) => api.get<Assessment>(`/api/cockpit/assessment${qs(q)}`),
   weights: () => api.get<CockpitWeights>('/api/cockpit/weights'),
   /** A grid's cases (the existing case list, by lead or owning unit). */
-  unitCases: (unitId: string) => api.get<CaseList>(`/api/cases${qs({ unitId, limit: 50 })}`),
+  unitCases: (unitId: string) => api.get<CaseList>(`/api/cases${qs({ within: unitId, limit: 50 })}`),
 };
