@@ -1,6 +1,6 @@
 /**
  * The command line: `xinfang serve | migrate | seed | seal | verify-audit | deadline | rebuild-timers |
- * classify | train | dedupe`.
+ * classify | train | dedupe | rollups`.
  * Thin: each command parses flags and calls a service.
  */
 import { Command } from 'commander';
@@ -8,6 +8,7 @@ import { loadConfig } from './config.js';
 import { registerDeadlineCommand } from './cli/deadline-command.js';
 import { registerDedupeCommand } from './cli/dedupe-command.js';
 import { registerRoutingCommands } from './cli/routing-commands.js';
+import { registerRollupsCommand } from './cli/rollups-command.js';
 import { serve } from './server.js';
 import { buildContext } from './services/app-context.js';
 import { sealAudit, verifyAudit } from './services/audit-seal.js';
@@ -88,6 +89,7 @@ program
 registerDeadlineCommand(program);
 registerDedupeCommand(program);
 registerRoutingCommands(program);
+registerRollupsCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`错误: ${err instanceof Error ? err.message : String(err)}\n`);
