@@ -464,6 +464,8 @@ interface Env {
   dueCache: Map<string, number>;
 }
 
+/** planned steps the domain refused, by state:command (each ends its case's path; reported at the end) */
+const refused = new Map<string, number>();
 const UNIT_CLOCK_SET: ReadonlySet<ClockName> = new Set<ClockName>(['forward', 'handling', 'review', 're_review']);
 const ALL_ROLES: Role[] = ['registrar', 'dispatcher', 'handler', 'unit_head', 'supervisor', 'leader'];
 const ALL_RELATIONS = new Set(['scope', 'lead', 'assist', 'owner'] as const);
@@ -655,7 +657,16 @@ function buildCase(env: Env, i: number, batch: BuiltCase[], batchStart: number):
       pausableClocks: env.pausable,
     };
     const before = snap.state;
-    const r = applyCommand(snap, command, ctx);
+    let r: ReturnType<typeof applyCommand>;
+    try {
+      r = applyCommand(snap, command, ctx);
+    } catch (err) {
+      // a planned step the domain refuses (a window, a guard): the path ends here, the case stays consistent
+      refused.set(`${before}:${command.type}`, (refused.get(`${before}:${command.type}`) ?? 0) + 1);
+      if (refused.size === 1 && refused.get(`${before}:${command.type}`) === 1) console.warn('generate: a planned step was refused', err);
+      stopped = true;
+      return false;
+    }
     snap = r.snapshot;
     nextDue = fillDues(env, urgency, snap, command.type === 'approve_extension');
     const due: Record<string, string> = {};
@@ -798,7 +809,9 @@ function buildCase(env: Env, i: number, batch: BuiltCase[], batchStart: number):
         if (!go(days(2, 25), { type: 'request_re_review', reason: '对复查意见不服，申请复核。' }, rng.chance(0.6) ? 'petitioner' : org.staff.registrar)) return;
         go(days(8, 28), { type: 're_review_opinion', opinion: rng.weighted([['support', 10], ['explain', 30], ['not_support', 60]] as [ReplyOpinion, number][]), text: replyText() }, org.staff.leader);
       } else if (y < 0.7) {
-        go(days(36, 70), { type: 'finalize', reason: '复核申请期限届满，未申请复核，依法终结。' }, d);
+        const rrr = snap.clocks.re_review_request;
+        const closes = rrr && rrr.dueAt ? Date.parse(rrr.dueAt) : t + 30 * DAY;
+        go(Math.max(closes - t, 0) + days(1, 40), { type: 'finalize', reason: '复核申请期限届满，未申请复核，依法终结。' }, d);
       }
     } else if (x < 0.045 && windowEnd > 0) {
       go(Math.max(windowEnd - t, 0) + days(1, 60), { type: 'finalize', reason: '复查申请期限届满，未申请复查，依法终结。' }, d);
@@ -1128,6 +1141,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
       await pending;
       if (writer !== raw) await writer.close();
       rowSeconds = (performance.now() - r0) / 1000;
+      if (refused.size) log(`planned steps the domain refused (the case's path ended there): ${[...refused].map(([k, v]) => `${k} ${v}`).join(', ')}`);
       log(`rows: ${N - doneBefore} cases, ${events} events in ${rowSeconds.toFixed(0)} s (${((N - doneBefore) / rowSeconds).toFixed(0)} cases/s, ${(events / rowSeconds).toFixed(0)} events/s; building ${(buildMs / 1000).toFixed(0)} s)`);
     }
 
