@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Button, Layout, Menu, Result, Space, Spin, Typography } from 'antd';
-import { ApartmentOutlined, BellOutlined, BookOutlined, ClockCircleOutlined, LogoutOutlined, QrcodeOutlined, ScissorOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, BellOutlined, BookOutlined, ClockCircleOutlined, DashboardOutlined, LogoutOutlined, QrcodeOutlined, ScissorOutlined, TeamOutlined } from '@ant-design/icons';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { ApiError } from '../api/client';
 import { t } from '../i18n/zh-CN';
@@ -23,6 +23,7 @@ const MENU = [
   { key: 'posters', icon: <QrcodeOutlined />, label: s.menuPosters },
   { key: 'channels', icon: <BellOutlined />, label: t.channels.menu },
   { key: 'lexicon', icon: <ScissorOutlined />, label: t.lexicon.menu },
+  { key: 'cockpit-weights', icon: <DashboardOutlined />, label: t.cockpit.weightsAdmin.menu },
 ];
 
 export function AdminLayout() {

@@ -45,6 +45,7 @@ export const adminRoutes: RouteObject[] = [
       { path: 'posters', lazy: async () => ({ Component: (await load(() => import('./posters/PostersPage'))).PostersPage }) },
       { path: 'channels', lazy: async () => ({ Component: (await load(() => import('./channels/ChannelsPage'))).ChannelsPage }) },
       { path: 'lexicon', lazy: async () => ({ Component: (await load(() => import('./LexiconPage'))).LexiconPage }) },
+      { path: 'cockpit-weights', lazy: async () => ({ Component: (await load(() => import('./CockpitWeightsPage'))).CockpitWeightsPage }) },
     ],
   },
 ];

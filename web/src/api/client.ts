@@ -60,6 +60,7 @@ export const api = {
   get: <T>(url: string) => request<T>('GET', url),
   post: <T>(url: string, body?: unknown, headers?: Record<string, string>) => request<T>('POST', url, body ?? {}, headers),
   patch: <T>(url: string, body?: unknown) => request<T>('PATCH', url, body ?? {}),
+  put: <T>(url: string, body?: unknown) => request<T>('PUT', url, body ?? {}),
   delete: <T = null>(url: string) => request<T>('DELETE', url),
   upload: <T>(url: string, form: FormData) => request<T>('POST', url, form),
 };

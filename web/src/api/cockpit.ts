@@ -62,6 +62,8 @@ export interface CockpitFigures {
   overdue: number;
   overdueByUnit: { unit: UnitRef; count: number }[];
   supervision: { dispatched: number; chased: number; supervised: number };
+  /** queued changes not yet folded into these figures (0 normally; they catch up within seconds) */
+  pending: number;
 }
 
 /** The index weights (一图一指数): each component's share (normalised by the server). */
@@ -149,6 +151,8 @@ export const cockpitApi = {
   map: (q: CockpitQuery) => api.get<CockpitMap>(`/api/cockpit/map${qs({ ...q })}`),
   assessment: (q: { month: string; kind: AssessmentKind }) => api.get<Assessment>(`/api/cockpit/assessment${qs(q)}`),
   weights: () => api.get<CockpitWeights>('/api/cockpit/weights'),
+  /** Sets the weights (admins; each 0–1000, not all 0); answers the weights now in force. */
+  setWeights: (w: Partial<CockpitWeights>) => api.put<CockpitWeights>('/api/cockpit/weights', w),
   /** A grid's cases (the existing case list, by lead or owning unit). */
   unitCases: (unitId: string) => api.get<CaseList>(`/api/cases${qs({ within: unitId, limit: 50 })}`),
 };

@@ -15,6 +15,8 @@ export const cockpit = {
     generated: (at: string) => `数据更新于 ${at}`,
   },
   refresh: '刷新',
+  /** the rollup queue not yet folded: N shown as “10 万+” from 100,000 on */
+  pending: (n: number) => `统计数据更新中：尚有 ${n >= 100_000 ? '10 万+' : n} 项变更待汇总，数字会在几秒内更新`,
   scope: '范围',
   kpi: { received: '期间受理总量', open: '在办件', overdue: '超期件', warnings: '未关闭预警' },
   unitCase: '件',
@@ -88,5 +90,21 @@ export const cockpit = {
     } as Record<string, string>,
     weights: '评分权重',
     rateCell: (n: number, d: number) => `${n}/${d}`,
+  },
+  /** the admins' page of the weights (/admin/cockpit-weights) */
+  weightsAdmin: {
+    menu: '驾驶舱权重',
+    title: '驾驶舱权重',
+    subtitle: '设置驾驶舱“一图一指数”的构成权重和月度考核的评分权重。各项权重为 0–1000 的数，不必加起来等于 100，按各自所占比例计算；同一组不能全部为 0。保存后立即生效，并记入审计日志。',
+    index: {
+      title: '一图一指数权重',
+      labels: { volume: '诉求量', overdue: '超期件', dissatisfaction: '不满意率', warnings: '预警' } as Record<string, string>,
+    },
+    assessment: { title: '考核权重' },
+    share: (v: string) => `占 ${v}`,
+    allZero: '权重不能全部为 0',
+    required: '请填写权重',
+    save: '保存',
+    saved: '权重已保存，驾驶舱和考核按新权重计算',
   },
 };

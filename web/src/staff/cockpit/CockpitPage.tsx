@@ -6,7 +6,7 @@
  * comes with this page only.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { Button, Col, DatePicker, Result, Row, Space, Spin, Typography } from 'antd';
+import { Alert, Button, Col, DatePicker, Result, Row, Space, Spin, Typography } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
 import { Link, useSearchParams } from 'react-router';
@@ -23,6 +23,8 @@ import './cockpit.css';
 
 const c = t.cockpit;
 const DAY = 'YYYY-MM-DD';
+/** How often the figures are read again while changes wait to be folded into them. */
+const PENDING_POLL_MS = 5_000;
 const isDay = (s: string | null): s is string => !!s && /^\d{4}-\d{2}-\d{2}$/.test(s) && dayjs(s, DAY).isValid();
 
 /** Given today, returns the period presets (近7天, 近30天, 本月, 本年), each ending today. */
@@ -84,6 +86,31 @@ function Overview() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, reloadKey, fail]);
 
+  // changes not yet folded into the figures: read them again every few seconds until none wait
+  // (quietly — no spinner, and a failed read just ends the polling; 刷新 reports errors)
+  const pending = figures?.pending ?? 0;
+  useEffect(() => {
+    if (pending <= 0) return;
+    let live = true;
+    const q: CockpitQuery = { unitId: query.unitId, from: query.from, to: query.to };
+    const timer = window.setTimeout(() => {
+      Promise.all([cockpitApi.figures(q), cockpitApi.map(q)]).then(
+        ([f, mp]) => {
+          if (!live) return;
+          setFigures(f);
+          setMap(mp);
+        },
+        () => undefined,
+      );
+    }, PENDING_POLL_MS);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+    // figures: each answer schedules the next read; the key stands for the query's fields
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [figures, key]);
+
   const go = useCallback(
     (next: { unitId?: string; from?: string; to?: string }) => {
       const p: Record<string, string> = {};
@@ -140,6 +167,8 @@ function Overview() {
         <ScopeTrail trail={map.trail.length ? map.trail : [map.unit]} onGo={up} />
         <Typography.Text type="secondary">{c.period.shown(figures.from, figures.to)}</Typography.Text>
       </div>
+
+      {pending > 0 && <Alert type="info" showIcon title={c.pending(pending)} style={{ marginBottom: 12 }} data-testid="cockpit-pending" />}
 
       <KpiCards f={figures} />
 
