@@ -58,6 +58,7 @@ import { CLOCKS, type CaseSnapshot, type ClockName, type Command, type CommandCo
 import { computeDue, handlingStepFor, pausableClocks, resolveStep, toChinaDate, type RuleSet } from '../src/domain/deadlines/index.js';
 import { plannedTimers } from '../src/domain/deadlines/reminders.js';
 import { hashEvent } from '../src/domain/audit/hash-chain.js';
+import { FACTS_VERSION } from '../src/domain/cockpit/case-facts.js';
 import type { AppContext } from '../src/services/context.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -1167,7 +1168,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     await raw.query(`insert into rollup_queue (region, case_id) select region, id from cases`);
     const setting = (key: string, value: unknown) =>
       raw.query(`insert into settings (key, value, updated_at) values ($1, $2::jsonb, now()) on conflict (key) do update set value = excluded.value, updated_at = now()`, [key, JSON.stringify(value)]);
-    await setting('cockpit.rollups_queued', { at: new Date().toISOString(), by: 'bench/generate.ts' });
+    await setting('cockpit.rollups_queued', { at: new Date().toISOString(), by: 'bench/generate.ts', version: FACTS_VERSION });
     await setting('intelligence.backfilled', { at: new Date().toISOString(), cases: 0, by: 'bench/generate.ts' });
     await raw.query(`insert into gen_meta values ('finished', 'true') on conflict (key) do update set value = 'true'`);
     await raw.query('commit');

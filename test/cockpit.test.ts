@@ -4,12 +4,15 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { DB_KINDS } from './support/databases.js';
 import { makeTestContext, type TestContext } from './support/context.js';
-import { seedMiniOrg, type MiniOrg } from './support/factories.js';
+import { PASSWORD, seedMiniOrg, type MiniOrg } from './support/factories.js';
+import { createUser } from '../src/services/org-units.js';
+import { actorForUser } from '../src/services/auth.js';
+import { annualReport } from '../src/services/assessment.js';
 import { loginAs, startServer, type TestServer } from './support/server.js';
 import { registerCase } from '../src/services/register-case.js';
 import { runCaseCommand } from '../src/services/run-case-command.js';
 import { runSweepOnce } from '../src/jobs/deadline-sweeper.js';
-import { pendingRollups, runRollupsOnce } from '../src/jobs/rollup-worker.js';
+import { pendingRollups, queueRollupsAtFirstBoot, runRollupsOnce } from '../src/jobs/rollup-worker.js';
 import { compareRollups, rebuildRollups } from '../src/services/rollup-check.js';
 import { createRng, type Rng } from '../src/domain/demo/prng.js';
 import { OPEN_STATES } from '../src/domain/lifecycle/transitions.js';
@@ -300,6 +303,107 @@ for (const kind of DB_KINDS) {
       const busiest = Math.max(...map.body.areas.map((a: { volume: number }) => a.volume));
       for (const a of map.body.areas) expect(a.index).toBeCloseTo((100 * a.volume) / busiest, 0);
       expect(map.body.explanation).toMatch(/诉求量 × 100%/);
+    });
+
+    it('keeps an accusation against a reader’s own unit out of every figure he reads, above his unit or beside it', async () => {
+      // an inspector of the 区住建局 supervises the whole district; the leader works for the district
+      const inspector = await createUser(t.ctx.db, { username: 'inspector.housing', displayName: '住建督查', password: PASSWORD, roles: ['supervisor'], unitId: org.units.housing, scopeUnitId: org.units.district });
+      const leader = await loginAs(server, org.usernames.leader!);
+      const supervisor = await loginAs(server, 'inspector.housing');
+      const to = new Date(t.ctx.now().getTime() + 8 * HOUR).toISOString().slice(0, 10);
+      const read = async () => {
+        const out = {} as Record<'leader' | 'supervisor', { volume: number; open: number; bureau: number; bureauOpen: number; assessed: number }>;
+        for (const [who, c] of [['leader', leader], ['supervisor', supervisor]] as const) {
+          // an accusation is received by the 信访局 (never in the accused subtree): the inspector's unit sits beside it
+          const [fig, bureau, assess] = await Promise.all([
+            c.get(`/api/cockpit?from=2026-03-01&to=${to}`),
+            c.get(`/api/cockpit?unitId=${org.units.bureau}&from=2026-03-01&to=${to}`),
+            c.get(`/api/cockpit/assessment?month=${to.slice(0, 7)}&kind=department`),
+          ]);
+          expect(fig.status).toBe(200);
+          expect(bureau.status).toBe(200);
+          out[who] = {
+            volume: fig.body.volume.total,
+            open: fig.body.open,
+            bureau: bureau.body.volume.total,
+            bureauOpen: bureau.body.open,
+            assessed: assess.body.rows.find((r: { unit: { id: string } }) => r.unit.id === org.units.bureau).received,
+          };
+        }
+        return out;
+      };
+      const housingPath = (await t.ctx.db.execute(sql`select path from org_units where id = ${org.units.housing}`)) as unknown as { rows: { path: string }[] };
+      const againstHousing = async () =>
+        (await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(cases).where(sql`${cases.accusedUnitPaths} && array[${housingPath.rows[0]!.path}]::text[]`))[0]!.n;
+      const before = await read();
+      // earlier accusations against the 住建局 (the first test makes one) count for the leader, not for the inspector
+      expect(before.supervisor.volume).toBe(before.leader.volume - (await againstHousing()));
+
+      const rng = createRng(30);
+      await register(rng, org.units.gridA1, { nature: 'accusation', accusedUnitIds: [org.units.housing] });
+      await runRollupsOnce(t.ctx);
+      const after = await read();
+      expect(after.leader.volume).toBe(before.leader.volume + 1);
+      expect(after.leader.open).toBe(before.leader.open + 1);
+      expect(after.leader.bureau).toBe(before.leader.bureau + 1);
+      expect(after.leader.bureauOpen).toBe(before.leader.bureauOpen + 1);
+      expect(after.leader.assessed).toBe(before.leader.assessed + 1);
+      expect(after.supervisor).toEqual(before.supervisor);
+
+      // the annual report: the leader's names the 住建局 among the most complained units, the supervisor's never
+      const forLeader = await annualReport(t.ctx, org.actors.leader, { year: 2026 });
+      const forSupervisor = await annualReport(t.ctx, (await actorForUser(t.ctx, inspector.id))!, { year: 2026 });
+      expect(forLeader.mostAccused.map((m) => m.unit.id)).toContain(org.units.housing);
+      expect(forSupervisor.mostAccused.map((m) => m.unit.id)).not.toContain(org.units.housing);
+      expect(forSupervisor.received).toBe(forLeader.received - (await againstHousing()));
+      expect(forSupervisor.byMonth.reduce((a, m) => a + m.received, 0)).toBe(forSupervisor.received);
+      expect((await compareRollups(t.ctx)).differences).toEqual([]);
+    });
+
+    it('answers impossible dates, months and years with a 400 and a zh-CN message, on every cockpit read', async () => {
+      const leader = await loginAs(server, org.usernames.leader!);
+      const bad = [
+        '/api/cockpit?to=9999-12-31',
+        '/api/cockpit?from=1999-12-31&to=2000-01-05',
+        '/api/cockpit/map?to=9999-12-31',
+        '/api/cockpit/map?from=2026-03-01&to=2026-02-01',
+        '/api/cockpit/map?unitId=x',
+        '/api/cockpit/assessment?month=0000-01',
+        '/api/cockpit/assessment?month=9999-12',
+        '/api/cockpit/assessment?month=2026-13',
+        '/api/cockpit/assessment?month=2026-03&kind=grid',
+        '/api/cockpit/assessment',
+        '/api/cockpit/assessment.xlsx?month=0000-01',
+        '/api/cockpit/annual-report.docx?year=0',
+        '/api/cockpit/annual-report.docx?year=99999',
+        '/api/cockpit/annual-report.docx?year=abc',
+      ];
+      for (const url of bad) {
+        const r = await leader.get(url);
+        expect(r.status, url).toBe(400);
+        expect(r.body.code, url).toBeTruthy();
+        expect(r.body.message, url).toMatch(/[\u4e00-\u9fa5]/);
+      }
+      // the edges of what may be asked are answered
+      expect((await leader.get('/api/cockpit?from=2100-01-01&to=2100-12-31')).status).toBe(200);
+      expect((await leader.get('/api/cockpit/assessment?month=2099-12&kind=community')).status).toBe(200);
+      const admin = await loginAs(server, org.usernames.admin!);
+      for (const body of [{ index: { volume: 1 } }, { assessment: { nope: 1 } }, { index: { volume: 1e9, overdue: 1, dissatisfaction: 1, warnings: 1 } }, { index: { volume: 0, overdue: 0, dissatisfaction: 0, warnings: 0 } }, { other: 1 }]) {
+        const r = await admin.put('/api/cockpit/weights', body);
+        expect(r.status, JSON.stringify(body)).toBe(400);
+        expect(r.body.message).toMatch(/[\u4e00-\u9fa5]/);
+      }
+    });
+
+    it('refolds every case once at boot when the facts changed meaning, and the counters still equal a scan', async () => {
+      await t.ctx.db.execute(sql`update settings set value = '{"at":"2026-03-01T00:00:00Z"}'::jsonb where key = 'cockpit.rollups_queued'`);
+      const queued = await queueRollupsAtFirstBoot(t.ctx);
+      const [{ n }] = (await t.ctx.db.execute(sql`select count(*)::int as n from cases`) as unknown as { rows: [{ n: number }] }).rows;
+      expect(queued).toBe(n);
+      expect(await queueRollupsAtFirstBoot(t.ctx)).toBe(0);
+      await runRollupsOnce(t.ctx);
+      expect(await pendingRollups(t.ctx)).toBe(0);
+      expect((await compareRollups(t.ctx)).differences).toEqual([]);
     });
 
     it('scores and ranks units for a month, and exports the Excel and the Art. 41 report that read back', async () => {

@@ -20,7 +20,8 @@ export function chinaMonthOf(instant: Date): string {
 /** Given a month, returns the month after it. */
 export function nextMonth(month: string): string {
   const [y, m] = parseMonth(month);
-  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+  const year = (n: number) => String(n).padStart(4, '0');
+  return m === 12 ? `${year(y + 1)}-01` : `${year(y)}-${String(m + 1).padStart(2, '0')}`;
 }
 
 /** Given a month, returns its first instant and the first instant of the next month (half-open). */

@@ -23,6 +23,7 @@ import {
   caseFacts as computeFacts,
   caseScopes,
   encodeItem,
+  FACTS_VERSION,
   type FactCase,
   type FactEvent,
   type UnitKindOf,
@@ -91,8 +92,29 @@ export type CaseRow = Pick<
   | 'confidential'
   | 'unitPaths'
   | 'accusedUnitPaths'
+  | 'parentCaseId'
   | 'eventCount'
 >;
+
+/** The columns of a case its facts are computed from (the worker and the full-scan check read the same). */
+export const FACT_COLUMNS = {
+  region: cases.region,
+  id: cases.id,
+  channel: cases.channel,
+  categoryCode: cases.categoryCode,
+  ownerUnitId: cases.ownerUnitId,
+  leadUnitId: cases.leadUnitId,
+  receivedAt: cases.receivedAt,
+  flags: cases.flags,
+  state: cases.state,
+  snapshot: cases.snapshot,
+  keywords: cases.keywords,
+  confidential: cases.confidential,
+  unitPaths: cases.unitPaths,
+  accusedUnitPaths: cases.accusedUnitPaths,
+  parentCaseId: cases.parentCaseId,
+  eventCount: cases.eventCount,
+};
 
 /** Given a transaction, folds one batch; returns the cases folded, or null when another worker holds the lock. */
 async function rollupBatch(ctx: AppContext, tx: Tx, size: number): Promise<number | null> {
@@ -119,23 +141,7 @@ async function rollupBatch(ctx: AppContext, tx: Tx, size: number): Promise<numbe
     const ids = [...idSet];
     count += ids.length;
     const caseRows: CaseRow[] = await tx
-      .select({
-        region: cases.region,
-        id: cases.id,
-        channel: cases.channel,
-        categoryCode: cases.categoryCode,
-        ownerUnitId: cases.ownerUnitId,
-        leadUnitId: cases.leadUnitId,
-        receivedAt: cases.receivedAt,
-        flags: cases.flags,
-        state: cases.state,
-        snapshot: cases.snapshot,
-        keywords: cases.keywords,
-        confidential: cases.confidential,
-        unitPaths: cases.unitPaths,
-        accusedUnitPaths: cases.accusedUnitPaths,
-        eventCount: cases.eventCount,
-      })
+      .select(FACT_COLUMNS)
       .from(cases)
       .where(and(eq(cases.region, region), inArray(cases.id, ids)));
     const eventRows = await tx
@@ -208,6 +214,7 @@ export function toFactCase(r: CaseRow): FactCase {
     confidential: r.confidential,
     unitPaths: r.unitPaths,
     accusedUnitPaths: r.accusedUnitPaths,
+    parentCaseId: r.parentCaseId,
   };
 }
 
@@ -295,18 +302,21 @@ export function startRollupWorker(ctx: AppContext): () => Promise<void> {
 const QUEUED_KEY = 'cockpit.rollups_queued';
 
 /**
- * Cases written before the rollups existed (migration 0006) are queued once, at boot, together with a
- * settings flag in one transaction; the worker then folds them in the background (the cockpit says
- * how many are still waiting). Later cases queue themselves with their events.
+ * Cases written before the rollups existed (migration 0006), or folded under an earlier FACTS_VERSION,
+ * are queued at boot, together with a settings flag naming the version, in one transaction; the worker
+ * then folds them in the background by difference (the cockpit says how many are still waiting). Later
+ * cases queue themselves with their events.
  */
 export async function queueRollupsAtFirstBoot(ctx: Pick<AppContext, 'db' | 'logger'>): Promise<number> {
   return ctx.db.transaction(async (tx) => {
-    const flag = await tx.execute(sql`select 1 from settings where key = ${QUEUED_KEY} for update`);
-    if ((flag as unknown as { rows: unknown[] }).rows.length > 0) return 0;
+    const flag = (await tx.execute(sql`select value from settings where key = ${QUEUED_KEY} for update`)) as unknown as { rows: { value: { version?: number } }[] };
+    const version = flag.rows[0] ? (flag.rows[0].value.version ?? 1) : 0;
+    if (version >= FACTS_VERSION) return 0;
     const res = (await tx.execute(sql`insert into rollup_queue (region, case_id) select region, id from cases`)) as unknown as { rowCount?: number; affectedRows?: number };
-    await tx.execute(sql`insert into settings (key, value) values (${QUEUED_KEY}, ${JSON.stringify({ at: new Date().toISOString() })}::jsonb) on conflict (key) do nothing`);
+    const value = JSON.stringify({ at: new Date().toISOString(), version: FACTS_VERSION });
+    await tx.execute(sql`insert into settings (key, value) values (${QUEUED_KEY}, ${value}::jsonb) on conflict (key) do update set value = excluded.value`);
     const n = res.rowCount ?? res.affectedRows ?? 0;
-    if (n > 0) ctx.logger.info({ cases: n }, 'cases queued for the cockpit rollups');
+    if (n > 0) ctx.logger.info({ cases: n, factsVersion: FACTS_VERSION, was: version }, 'cases queued for the cockpit rollups');
     return n;
   });
 }

@@ -18,7 +18,7 @@ import type { AnnualReport, Assessment, AssessmentWeights, RateKey, UnitRef } fr
 import { findUnitsById } from '../store/org-repository.js';
 import { categories, cockpitDaily, orgUnits, unitDeductions } from '../store/schema.js';
 import type { AppContext, StaffActor } from './context.js';
-import { TIER_LABELS, scopeUnit, unitRates } from './cockpit.js';
+import { TIER_LABELS, hiddenAccusations, scopeUnit, unitRates, type Hidden } from './cockpit.js';
 import { readSetting } from './settings.js';
 import { annualSuggestions } from './annual-report.js';
 
@@ -44,13 +44,14 @@ export async function monthlyAssessment(ctx: AppContext, actor: StaffActor, q: {
   const scope = await scopeUnit(ctx, actor, q.unitId);
   const { first, last } = chinaMonthDates(q.month);
   const units = await ctx.db
-    .select({ id: orgUnits.id, name: orgUnits.name, kind: orgUnits.kind })
+    .select({ id: orgUnits.id, name: orgUnits.name, kind: orgUnits.kind, path: orgUnits.path })
     .from(orgUnits)
     .where(and(eq(orgUnits.kind, q.kind), eq(orgUnits.active, true), sql`starts_with(${orgUnits.path}, ${scope.path})`))
     .orderBy(asc(orgUnits.code));
   const ids = units.map((u) => u.id);
+  const hidden = await hiddenAccusations(ctx, actor, units);
   const [rated, deductions, weights] = await Promise.all([
-    unitRates(ctx, ids, { from: first, to: last }),
+    unitRates(ctx, ids, { from: first, to: last }, hidden),
     ids.length
       ? ctx.db
           .select({ unitId: unitDeductions.unitId, points: sql<number>`sum(${unitDeductions.points})::float8` })
@@ -82,9 +83,10 @@ export async function annualReport(ctx: AppContext, actor: StaffActor, q: { year
   const scope = await scopeUnit(ctx, actor, q.unitId);
   if (!Number.isInteger(q.year) || q.year < 2000 || q.year > 2100) throw new AppError('COCKPIT_BAD_PERIOD', { year: q.year });
   const period = { from: `${q.year}-01-01`, to: `${q.year}-12-31` };
+  const hidden = await hiddenAccusations(ctx, actor, [scope]);
   const [rated, monthly, cats] = await Promise.all([
-    unitRates(ctx, [scope.id], period),
-    monthlySeries(ctx, scope.id, q.year),
+    unitRates(ctx, [scope.id], period, hidden),
+    monthlySeries(ctx, scope.id, q.year, hidden),
     ctx.db.select({ code: categories.code, name: categories.name }).from(categories).where(eq(categories.level, 1)),
   ]);
   const { sums, rates } = rated.get(scope.id)!;
@@ -116,7 +118,7 @@ export async function annualReport(ctx: AppContext, actor: StaffActor, q: { year
 }
 
 /** Given a unit and a year, returns received and settled per month (one grouped range scan per metric). */
-async function monthlySeries(ctx: AppContext, unitId: string, year: number): Promise<AnnualReport['byMonth']> {
+async function monthlySeries(ctx: AppContext, unitId: string, year: number, hidden: Hidden): Promise<AnnualReport['byMonth']> {
   const rows = await ctx.db
     .select({ month: sql<string>`left(${cockpitDaily.day}, 7)`, metric: cockpitDaily.metric, value: sql<string>`sum(${cockpitDaily.value})` })
     .from(cockpitDaily)
@@ -133,6 +135,10 @@ async function monthlySeries(ctx: AppContext, unitId: string, year: number): Pro
   for (const r of rows) {
     const m = months[Number(r.month.slice(5, 7)) - 1];
     if (m && (r.metric === 'received' || r.metric === 'settled')) m[r.metric] += Number(r.value);
+  }
+  for (const it of hidden.get(unitId) ?? []) {
+    const m = it.day.startsWith(`${year}-`) ? months[Number(it.day.slice(5, 7)) - 1] : undefined;
+    if (m && (it.metric === 'received' || it.metric === 'settled')) m[it.metric] -= it.value;
   }
   return months;
 }

@@ -11,24 +11,30 @@
 import { and, asc, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { CHANNEL_LABELS, type Channel } from '../domain/case-fields.js';
 import { addDays, toChinaDate } from '../domain/deadlines/china-date.js';
+import { COARSE_ONLY, METRICS, decodeItem, isCoarseKind, type FactItem, type Metric } from '../domain/cockpit/case-facts.js';
 import { AppError } from '../domain/errors.js';
 import { rateFrom } from '../domain/cockpit/assessment-score.js';
 import { DEFAULT_INDEX_WEIGHTS, indexExplanation, mapIndex, rateCounts, tierCounts, total, validateIndexWeights, type Sums } from '../domain/cockpit/figures.js';
 import { RATE_KEYS, type CockpitFigures, type CockpitMap, type IndexWeights, type Rate, type Tier, type UnitRef } from '../domain/cockpit/types.js';
 import { findUnit, findUnitsById, pathIds, type UnitRow } from '../store/org-repository.js';
-import { categories, cockpitDaily, cockpitStock, orgUnits, warnings } from '../store/schema.js';
+import { caseFacts, cases, categories, cockpitDaily, cockpitStock, orgUnits, warnings } from '../store/schema.js';
 import type { AppContext, StaffActor } from './context.js';
 import { readSetting } from './settings.js';
 import { childShapes } from './org-shapes.js';
 import { pendingRollups } from '../jobs/rollup-worker.js';
 
 export const TIER_LABELS: Record<Tier, string> = { grid: '网格', community: '村（社区）', street: '街道（乡镇）', district: '区（县）及部门', city: '市级' };
-/** The kinds drawn on the map, and the kind below which the map stops (a grid's cases are listed instead). */
-const MAP_KINDS = ['street', 'community', 'grid'];
+/** The kinds drawn on the map (a city's districts down to a community's grids); below a leaf kind a grid's cases are listed instead. */
+const MAP_KINDS = ['district', 'street', 'community', 'grid'];
 const LEAF_KINDS = new Set(['grid', 'micro_grid', 'department']);
 export const INDEX_WEIGHTS_KEY = 'cockpit.index_weights';
 /** A period may span at most this many days (a year and a day: a leap year, a February 29 to February 29). */
 export const MAX_PERIOD_DAYS = 367;
+/** The dates the cockpit reads at all: no case is received before the first, and a date past the last is a typing error. */
+export const FIRST_DAY = '2000-01-01';
+export const LAST_DAY = '2100-12-31';
+/** Every daily metric but the keywords (read on their own, over at most 30 days): named, so each read is an index range scan. */
+const SUM_METRICS = (Object.keys(METRICS) as Metric[]).filter((m) => m !== 'kw' && m !== 'open' && m !== 'overdue');
 
 export interface Period {
   from: string;
@@ -40,7 +46,7 @@ export function periodOf(ctx: AppContext, p: Partial<Period>): Period {
   const today = toChinaDate(ctx.now());
   const to = p.to ?? today;
   const from = p.from ?? addDays(to, -29);
-  if (from > to) throw new AppError('COCKPIT_BAD_PERIOD', { from, to });
+  if (from > to || from < FIRST_DAY || to > LAST_DAY) throw new AppError('COCKPIT_BAD_PERIOD', { from, to, first: FIRST_DAY, last: LAST_DAY });
   if (daysBetween(from, to) > MAX_PERIOD_DAYS) throw new AppError('COCKPIT_BAD_PERIOD', { from, to, maxDays: MAX_PERIOD_DAYS });
   return { from, to };
 }
@@ -56,8 +62,17 @@ export async function scopeUnit(ctx: AppContext, actor: StaffActor, unitId?: str
 
 const ref = (u: Pick<UnitRow, 'id' | 'name' | 'kind'>): UnitRef => ({ id: u.id, name: u.name, kind: u.kind });
 
-/** Given units and a period, returns each unit's sums: metric → dim → value (one grouped range scan per unit and metric). */
-export async function periodSums(ctx: AppContext, unitIds: readonly string[], p: Period, metrics?: readonly string[]): Promise<Map<string, Sums>> {
+/**
+ * Given units and a period, returns each unit's sums: metric → dim → value (one grouped range scan per
+ * unit and metric), less the accusations hidden from the reader (see hiddenAccusations).
+ */
+export async function periodSums(
+  ctx: AppContext,
+  unitIds: readonly string[],
+  p: Period,
+  metrics: readonly string[] = SUM_METRICS,
+  hidden: Hidden = NOTHING_HIDDEN,
+): Promise<Map<string, Sums>> {
   const out = new Map<string, Map<string, Map<string, number>>>();
   if (unitIds.length === 0) return out;
   const rows = await ctx.db
@@ -67,7 +82,7 @@ export async function periodSums(ctx: AppContext, unitIds: readonly string[], p:
       and(
         eq(cockpitDaily.region, ctx.config.REGION),
         inArray(cockpitDaily.unitId, [...unitIds]),
-        metrics ? inArray(cockpitDaily.metric, [...metrics]) : sql`${cockpitDaily.metric} <> 'kw'`,
+        inArray(cockpitDaily.metric, [...metrics]),
         gte(cockpitDaily.day, p.from),
         lte(cockpitDaily.day, p.to),
       ),
@@ -79,11 +94,13 @@ export async function periodSums(ctx: AppContext, unitIds: readonly string[], p:
     if (!m.has(r.metric)) m.set(r.metric, new Map());
     m.get(r.metric)!.set(r.dim, Number(r.value));
   }
+  const wanted = new Set(metrics);
+  subtractHidden(out, hidden, (it) => it.day !== '' && it.day >= p.from && it.day <= p.to && wanted.has(it.metric));
   return out;
 }
 
 /** Given units, returns the backlog stock at the start of a day: cases that became backlog before it and had not resolved or left. */
-async function backlogBefore(ctx: AppContext, unitIds: readonly string[], day: string): Promise<Map<string, number>> {
+async function backlogBefore(ctx: AppContext, unitIds: readonly string[], day: string, hidden: Hidden): Promise<Map<string, number>> {
   const rows = await ctx.db
     .select({ unitId: cockpitDaily.unitId, metric: cockpitDaily.metric, value: sql<string>`sum(${cockpitDaily.value})` })
     .from(cockpitDaily)
@@ -98,11 +115,17 @@ async function backlogBefore(ctx: AppContext, unitIds: readonly string[], day: s
     .groupBy(cockpitDaily.unitId, cockpitDaily.metric);
   const out = new Map<string, number>(unitIds.map((id) => [id, 0]));
   for (const r of rows) out.set(r.unitId, (out.get(r.unitId) ?? 0) + (r.metric === 'backlog_in' ? 1 : -1) * Number(r.value));
+  for (const [id, items] of hidden) {
+    for (const it of items) {
+      if (it.day === '' || it.day >= day || !it.metric.startsWith('backlog_') || !out.has(id)) continue;
+      out.set(id, out.get(id)! - (it.metric === 'backlog_in' ? 1 : -1) * it.value);
+    }
+  }
   return out;
 }
 
 /** Given units, returns their stocks now: metric → dim → value. */
-async function stocks(ctx: AppContext, unitIds: readonly string[], metrics: readonly string[]): Promise<Map<string, Sums>> {
+async function stocks(ctx: AppContext, unitIds: readonly string[], metrics: readonly string[], hidden: Hidden): Promise<Map<string, Sums>> {
   const out = new Map<string, Map<string, Map<string, number>>>(unitIds.map((id) => [id, new Map()]));
   if (unitIds.length === 0) return out;
   const rows = await ctx.db
@@ -115,12 +138,14 @@ async function stocks(ctx: AppContext, unitIds: readonly string[], metrics: read
     if (!m.has(r.metric)) m.set(r.metric, new Map());
     m.get(r.metric)!.set(r.dim, Number(r.value));
   }
+  const wanted = new Set(metrics);
+  subtractHidden(out, hidden, (it) => it.day === '' && wanted.has(it.metric));
   return out;
 }
 
 /** Given units, returns each one's rates for a period (the assessment and the annual report read these too). */
-export async function unitRates(ctx: AppContext, unitIds: readonly string[], p: Period): Promise<Map<string, { sums: Sums; rates: Rate[] }>> {
-  const [sums, backlog] = await Promise.all([periodSums(ctx, unitIds, p), backlogBefore(ctx, unitIds, p.from)]);
+export async function unitRates(ctx: AppContext, unitIds: readonly string[], p: Period, hidden: Hidden = NOTHING_HIDDEN): Promise<Map<string, { sums: Sums; rates: Rate[] }>> {
+  const [sums, backlog] = await Promise.all([periodSums(ctx, unitIds, p, SUM_METRICS, hidden), backlogBefore(ctx, unitIds, p.from, hidden)]);
   const out = new Map<string, { sums: Sums; rates: Rate[] }>();
   for (const id of unitIds) {
     const s = sums.get(id) ?? new Map();
@@ -135,8 +160,9 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
   const unit = await scopeUnit(ctx, actor, q.unitId);
   const p = periodOf(ctx, q);
   const hotFrom = maxDay(p.from, addDays(p.to, -29));
+  const hidden = await hiddenAccusations(ctx, actor, [unit]);
   const [rated, volumeRows, hot, stock, warn, cats, pending] = await Promise.all([
-    unitRates(ctx, [unit.id], p),
+    unitRates(ctx, [unit.id], p, hidden),
     ctx.db
       .select({ day: cockpitDaily.day, dim: cockpitDaily.dim, value: cockpitDaily.value })
       .from(cockpitDaily)
@@ -148,7 +174,7 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
       .groupBy(cockpitDaily.dim)
       .orderBy(desc(sql`sum(${cockpitDaily.value})`), asc(cockpitDaily.dim))
       .limit(30),
-    stocks(ctx, [unit.id], ['open', 'overdue']),
+    stocks(ctx, [unit.id], ['open', 'overdue'], hidden),
     openWarnings(ctx, actor, unit),
     categoryNames(ctx),
     pendingRollups(ctx),
@@ -156,15 +182,19 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
   const { sums, rates } = rated.get(unit.id)!;
   const st = stock.get(unit.id)!;
 
-  const days: string[] = [];
-  for (let d = p.from; d <= p.to; d = addDays(d, 1)) days.push(d);
+  const days = Array.from({ length: daysBetween(p.from, p.to) }, (_, i) => addDays(p.from, i));
   const dayIndex = new Map(days.map((d, i) => [d, i]));
   const byChannel = new Map<string, number[]>();
-  for (const r of volumeRows) {
+  const hiddenItems = hidden.get(unit.id) ?? [];
+  const hiddenReceived = hiddenItems.filter((it) => it.metric === 'received' && dayIndex.has(it.day)).map((it) => ({ ...it, value: -it.value }));
+  for (const r of [...volumeRows, ...hiddenReceived]) {
     if (!byChannel.has(r.dim)) byChannel.set(r.dim, days.map(() => 0));
     byChannel.get(r.dim)![dayIndex.get(r.day)!]! += Number(r.value);
   }
+  const hotHidden = new Map<string, number>();
+  for (const it of hiddenItems) if (it.metric === 'kw' && it.day >= hotFrom && it.day <= p.to) hotHidden.set(it.dim, (hotHidden.get(it.dim) ?? 0) + it.value);
   const channels = [...byChannel]
+    .filter(([, counts]) => counts.some((n) => n !== 0))
     .map(([channel, counts]) => ({ channel, label: CHANNEL_LABELS[channel as Channel] ?? channel, counts, total: counts.reduce((a, b) => a + b, 0) }))
     .sort((a, b) => b.total - a.total || a.channel.localeCompare(b.channel));
 
@@ -184,7 +214,7 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
     rates,
     tiers: tierCounts(sums).map((t) => ({ ...t, label: TIER_LABELS[t.tier] })),
     categories: categoriesOut,
-    hotWords: hot.map((h) => ({ word: h.word, count: Number(h.count) })).filter((h) => h.count > 0),
+    hotWords: hot.map((h) => ({ word: h.word, count: Number(h.count) - (hotHidden.get(h.word) ?? 0) })).filter((h) => h.count > 0),
     warnings: warn,
     open: total(st, 'open'),
     overdue: total(st, 'overdue'),
@@ -253,9 +283,10 @@ export async function cockpitMap(ctx: AppContext, actor: StaffActor, q: { unitId
         .where(and(eq(orgUnits.parentId, unit.id), eq(orgUnits.active, true), inArray(orgUnits.kind, MAP_KINDS)))
         .orderBy(asc(orgUnits.code));
   const ids = children.map((c) => c.id);
+  const hidden = await hiddenAccusations(ctx, actor, children);
   const [sums, stock, warn, weights, shapes, trailUnits] = await Promise.all([
-    periodSums(ctx, ids, p, ['received', 'eval_contacted', 'eval_satisfied']),
-    stocks(ctx, ids, ['overdue']),
+    periodSums(ctx, ids, p, ['received', 'eval_contacted', 'eval_satisfied'], hidden),
+    stocks(ctx, ids, ['overdue'], hidden),
     warningsPerArea(ctx, actor, children),
     readIndexWeights(ctx),
     childShapes(ctx, unit.id),
@@ -298,4 +329,80 @@ async function warningsPerArea(ctx: AppContext, actor: StaffActor, areas: readon
     group by a.id`)) as unknown as { rows: { id: string; n: number }[] };
   for (const r of rows.rows) out.set(r.id, r.n);
   return out;
+}
+
+/** For each unit, the items of the accusations its reader may not learn of (usually none). */
+export type Hidden = ReadonlyMap<string, readonly FactItem[]>;
+const NOTHING_HIDDEN: Hidden = new Map();
+
+/**
+ * Given a reader and the units he reads, returns per unit the facts of the accusations against the
+ * reader's own unit or one of its ancestors (Art. 30: an accused unit never learns of the accusation).
+ * caseScopes keeps an accusation out of the accused subtree's figures; but a reader inside it may read
+ * a unit above it (a supervisor of the 信访局 reads the district) or beside it (a street where the
+ * accuser lives), where the accusation is counted — there it is taken off again for him, exactly as
+ * the worker added it (case_facts holds the items it folded), so no figure, rate, hot word or "most
+ * complained" line betrays it. One index lookup (partial GIN on accused paths) that finds nothing for
+ * almost every reader.
+ */
+export async function hiddenAccusations(ctx: AppContext, actor: StaffActor, units: readonly Pick<UnitRow, 'id' | 'path' | 'kind'>[]): Promise<Hidden> {
+  const own = pathPrefixes(actor.unitPath);
+  const hiddenPaths = new Map<string, string[]>();
+  for (const u of units) {
+    // an accusation against the unit read or one above it is already out of its figures (caseScopes)
+    const elsewhere = own.filter((prefix) => !u.path.startsWith(prefix));
+    if (elsewhere.length > 0) hiddenPaths.set(u.id, elsewhere);
+  }
+  if (hiddenPaths.size === 0) return NOTHING_HIDDEN;
+  const allPaths = [...new Set([...hiddenPaths.values()].flat())];
+  const rows = await ctx.db
+    .select({ scopes: caseFacts.scopes, items: caseFacts.items, accused: cases.accusedUnitPaths })
+    .from(cases)
+    .innerJoin(caseFacts, and(eq(caseFacts.region, cases.region), eq(caseFacts.caseId, cases.id)))
+    .where(
+      and(
+        eq(cases.region, ctx.config.REGION),
+        sql`cardinality(${cases.accusedUnitPaths}) > 0`,
+        sql`${cases.accusedUnitPaths} && ${toTextArray(allPaths)}`,
+        sql`${caseFacts.scopes} && ${toUuidArray([...hiddenPaths.keys()])}`,
+      ),
+    );
+  const out = new Map<string, FactItem[]>();
+  const byId = new Map(units.map((u) => [u.id, u]));
+  for (const r of rows) {
+    const decoded = r.items.map(decodeItem);
+    for (const [unitId, paths] of hiddenPaths) {
+      if (!r.scopes.includes(unitId) || !r.accused.some((a) => paths.includes(a))) continue;
+      const coarse = isCoarseKind(byId.get(unitId)!.kind);
+      const list = out.get(unitId) ?? [];
+      for (const it of decoded) if (coarse || !COARSE_ONLY.has(it.metric)) list.push(it);
+      out.set(unitId, list);
+    }
+  }
+  return out;
+}
+
+/** Given a unit path '/a/b/c/', returns '/a/', '/a/b/', '/a/b/c/'. */
+function pathPrefixes(path: string): string[] {
+  const ids = path.split('/').filter(Boolean);
+  return ids.map((_, i) => `/${ids.slice(0, i + 1).join('/')}/`);
+}
+
+const toTextArray = (xs: readonly string[]) => sql`array[${sql.join(xs.map((x) => sql`${x}::text`), sql`, `)}]::text[]`;
+const toUuidArray = (xs: readonly string[]) => sql`array[${sql.join(xs.map((x) => sql`${x}::uuid`), sql`, `)}]::uuid[]`;
+
+/** Given sums per unit, takes off the hidden items that pass the filter. */
+function subtractHidden(sums: Map<string, Map<string, Map<string, number>>>, hidden: Hidden, keep: (it: FactItem) => boolean): void {
+  for (const [unitId, items] of hidden) {
+    const m = sums.get(unitId);
+    if (!m) continue;
+    for (const it of items) {
+      if (!keep(it)) continue;
+      if (!m.has(it.metric)) m.set(it.metric, new Map());
+      const dims = m.get(it.metric)!;
+      const left = (dims.get(it.dim) ?? 0) - it.value;
+      if (left === 0) dims.delete(it.dim);
+      else dims.set(it.dim, left);
+    }
+  }
 }

@@ -111,7 +111,9 @@ export async function registerCase(
     const units = await resolveUnits(ctx, tx, actor, input);
     const category = input.categoryCode ? await findCategory(tx, input.categoryCode) : null;
     const receivedAt = input.receivedAt ?? now;
-    const earlier = await hasEarlierCaseOfSamePerson(tx, region, prepared, category?.code ?? null);
+    // A split petition's parts are not repeat petitions of their (still open) parent.
+    const isPart = !!input.parentCaseId;
+    const earlier = isPart ? false : await hasEarlierCaseOfSamePerson(tx, region, prepared, category?.code ?? null);
     const person = {
       idIndexes: prepared.map((p) => p.idBidx).filter((x): x is string => !!x),
       phoneIndexes: prepared.map((p) => p.phoneBidx).filter((x): x is string => !!x),
@@ -123,7 +125,7 @@ export async function registerCase(
     const relation = await relateToEarlierCases(tx, region, analysis.fingerprint, person, { now, confidential });
     const flags = deriveFlags({
       petitionerCount: prepared.length,
-      hasEarlierCaseOfSamePerson: earlier || relation.repeatOf !== null,
+      hasEarlierCaseOfSamePerson: earlier || (!isPart && relation.repeatOf !== null),
       receivedAboveDistrict: units.receivedAboveDistrict,
       ownerLeaderId: input.ownerLeaderId ?? null,
       categoryName: category?.rootName ?? null,

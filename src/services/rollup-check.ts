@@ -6,7 +6,7 @@
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { addToCounters, caseFacts, caseScopes, type FactEvent } from '../domain/cockpit/case-facts.js';
-import { ROLLUP_LOCK, loadUnits, queueAllCases, runRollupsOnce, toFactCase, type CaseRow } from '../jobs/rollup-worker.js';
+import { FACT_COLUMNS, ROLLUP_LOCK, loadUnits, queueAllCases, runRollupsOnce, toFactCase, type CaseRow } from '../jobs/rollup-worker.js';
 import { caseEvents, cases, cockpitDaily, cockpitStock } from '../store/schema.js';
 import type { AppContext } from './context.js';
 
@@ -28,23 +28,7 @@ export async function scanCounters(ctx: AppContext, batch = 1000): Promise<{ dai
   let n = 0;
   for (;;) {
     const page: (CaseRow & { region: string })[] = await ctx.db
-      .select({
-        region: cases.region,
-        id: cases.id,
-        channel: cases.channel,
-        categoryCode: cases.categoryCode,
-        ownerUnitId: cases.ownerUnitId,
-        leadUnitId: cases.leadUnitId,
-        receivedAt: cases.receivedAt,
-        flags: cases.flags,
-        state: cases.state,
-        snapshot: cases.snapshot,
-        keywords: cases.keywords,
-        confidential: cases.confidential,
-        unitPaths: cases.unitPaths,
-        accusedUnitPaths: cases.accusedUnitPaths,
-        eventCount: cases.eventCount,
-      })
+      .select(FACT_COLUMNS)
       .from(cases)
       .where(after ? sql`(${cases.region}, ${cases.id}) > (${after.region}, ${after.id})` : undefined)
       .orderBy(asc(cases.region), asc(cases.id))

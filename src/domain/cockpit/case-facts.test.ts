@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addToCounters, caseFacts, caseScopes, decodeItem, encodeItem, type FactCase, type FactEvent } from './case-facts.js';
-import { mapIndex, rateCounts, tierCounts, type Sums } from './figures.js';
+import { mapIndex, rateCounts, tierCounts, total, type Sums } from './figures.js';
 
 const kinds: Record<string, { kind: string; level: string | null }> = {
   D: { kind: 'district', level: null },
@@ -27,6 +27,7 @@ function fixture(over: Partial<FactCase>, events: [string, string, Record<string
     confidential: false,
     unitPaths: ['/D/S/C/G/'],
     accusedUnitPaths: [],
+    parentCaseId: null,
     ...over,
   };
   return [c, events.map(([type, day, data]) => ({ type, at: new Date(`${day}T02:00:00Z`), data }))];
@@ -155,6 +156,22 @@ describe('case facts and the rates from them', () => {
     expect(kw).toHaveLength(3);
     addToCounters('r', ['D', 'G'], items, -1, kindOf, daily, stock);
     expect([...daily.values()].every((v) => v === 0)).toBe(true);
+  });
+
+  it('counts a split petition received once, with its parent, while each part settles on its own', () => {
+    const parent = fixture({ state: 'handling', leadUnitId: 'H' }, [['case.registered', '2026-03-02', {}]]);
+    const part = (id: string) =>
+      fixture({ id, parentCaseId: 'x', state: 'closed', leadUnitId: 'C', flags: ['repeat'] }, [
+        ['case.registered', '2026-03-03', {}],
+        ['case.closed', '2026-03-05', { from: 'visited', to: 'closed' }],
+      ]);
+    const s = sums(parent, part('p1'), part('p2'));
+    expect(total(s, 'received')).toBe(1);
+    expect(total(s, 'received_cat')).toBe(1);
+    expect(total(s, 'repeat')).toBe(0);
+    expect(total(s, 'settled')).toBe(2);
+    expect(s.get('settled')?.get('community')).toBe(2);
+    expect(total(s, 'open')).toBe(1);
   });
 
   it('keeps a dim that holds the separator', () => {

@@ -13,9 +13,16 @@ import { isOpen } from '../lifecycle/transitions.js';
 import type { CaseSnapshot, CaseState, ClockName } from '../lifecycle/types.js';
 import type { Tier } from './types.js';
 
+/**
+ * The version of what caseFacts computes: raised whenever a case's facts change meaning, so that boot
+ * queues every case once more and the worker refolds them by difference (2: a split petition's parts
+ * no longer count as received).
+ */
+export const FACTS_VERSION = 2;
+
 /** The counters, with what each counts (the rates in rates.ts are quotients of these). */
 export const METRICS = {
-  received: 'cases received, by channel (day of receipt)',
+  received: 'cases received, by channel (day of receipt; a split petition once, with its parent)',
   received_cat: 'cases received, by first-level category code or "none" (day of receipt)',
   repeat: 'cases received flagged as a repeat petition (day of receipt)',
   accused: 'accusations received, by accused unit id (day of receipt)',
@@ -60,6 +67,8 @@ export interface FactCase {
   confidential: boolean;
   unitPaths: readonly string[];
   accusedUnitPaths: readonly string[];
+  /** set on the parts of a split petition: the petition was counted received once, with its parent */
+  parentCaseId: string | null;
 }
 
 export interface FactEvent {
@@ -114,13 +123,17 @@ export function caseFacts(c: FactCase, events: readonly FactEvent[], kindOf: Uni
   const received = toChinaDate(c.receivedAt);
   const dayOf = (e: FactEvent) => toChinaDate(e.at);
 
-  add(received, 'received', c.channel);
-  add(received, 'received_cat', c.categoryCode ? c.categoryCode.slice(0, 2) : 'none');
   const repeat = c.flags.includes('repeat');
-  if (repeat) add(received, 'repeat');
-  for (const p of c.accusedUnitPaths) add(received, 'accused', lastId(p));
+  // A split petition's parts are handled, settled and rated each on its own, but the petition was
+  // received once: its parent counts the receipt (volume, category, repeat, accusation, words).
+  if (c.parentCaseId === null) {
+    add(received, 'received', c.channel);
+    add(received, 'received_cat', c.categoryCode ? c.categoryCode.slice(0, 2) : 'none');
+    if (repeat) add(received, 'repeat');
+    for (const p of c.accusedUnitPaths) add(received, 'accused', lastId(p));
+    if (!c.confidential) for (const w of c.keywords.slice(0, 3)) add(received, 'kw', w);
+  }
   if (c.leadUnitId) add(received, 'petitioned', c.leadUnitId);
-  if (!c.confidential) for (const w of c.keywords.slice(0, 3)) add(received, 'kw', w);
 
   let decided = false;
   let forwardOverdue = false;

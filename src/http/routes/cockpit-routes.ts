@@ -11,7 +11,7 @@ import { AppError } from '../../domain/errors.js';
 import { validateAssessmentWeights } from '../../domain/cockpit/assessment-score.js';
 import { validateIndexWeights } from '../../domain/cockpit/figures.js';
 import type { AppContext } from '../../services/context.js';
-import { INDEX_WEIGHTS_KEY, cockpitFigures, cockpitMap, readIndexWeights } from '../../services/cockpit.js';
+import { FIRST_DAY, INDEX_WEIGHTS_KEY, LAST_DAY, cockpitFigures, cockpitMap, readIndexWeights } from '../../services/cockpit.js';
 import { ASSESSED_KINDS, ASSESSMENT_WEIGHTS_KEY, annualReport, monthlyAssessment, readAssessmentWeights } from '../../services/assessment.js';
 import { assessmentWorkbook } from '../../services/assessment-workbook.js';
 import { annualReportDocx } from '../../services/annual-report.js';
@@ -24,7 +24,10 @@ import { monthSchema } from './spot-check-routes.js';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, '单位标识无效');
-const date = z.string().refine(isValidChinaDate, '日期格式应为 YYYY-MM-DD');
+const date = z
+  .string()
+  .refine(isValidChinaDate, '日期格式应为 YYYY-MM-DD')
+  .refine((d) => d >= FIRST_DAY && d <= LAST_DAY, `日期应在 ${FIRST_DAY} 至 ${LAST_DAY} 之间`);
 
 const FiguresQuery = z.strictObject({
   unitId: uuid.optional().describe('单位（默认本人管辖范围的单位）；须在本人管辖范围内'),

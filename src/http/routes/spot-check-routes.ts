@@ -26,7 +26,7 @@ const checkIdParam = (id: string) => {
   if (!UUID.test(id)) throw new AppError('SPOT_CHECK_NOT_FOUND');
   return id;
 };
-export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格式应为 YYYY-MM').describe('月份（中国时间），YYYY-MM');
+export const monthSchema = z.string().regex(/^20\d{2}-(0[1-9]|1[0-2])$/, '月份格式应为 YYYY-MM（2000—2099 年）').describe('月份（中国时间），YYYY-MM');
 
 const SettingsBody = z
   .strictObject({

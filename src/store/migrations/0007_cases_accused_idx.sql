@@ -1,0 +1,1 @@
+CREATE INDEX "cases_accused_idx" ON "cases" USING gin ("accused_unit_paths") WHERE cardinality("cases"."accused_unit_paths") > 0;
