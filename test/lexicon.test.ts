@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { DB_KINDS } from './support/databases.js';
 import { makeTestContext, type TestContext } from './support/context.js';
 import { seedMiniOrg, type MiniOrg } from './support/factories.js';
 import { client, loginAs, startServer, type TestServer } from './support/server.js';
-import { auditLog, cases } from '../src/store/schema.js';
+import { auditLog, cases, cockpitDaily } from '../src/store/schema.js';
 import { awaitSearchReindex } from '../src/services/search-reindex.js';
+import { runRollupsOnce } from '../src/jobs/rollup-worker.js';
+import { compareRollups } from '../src/services/rollup-check.js';
 import { loadLexicon } from '../src/services/lexicon.js';
 
 type Client = Awaited<ReturnType<typeof loginAs>>;
@@ -81,6 +83,7 @@ for (const kind of DB_KINDS) {
     });
 
     it('rebuilding the search index re-cuts older cases with the new word', async () => {
+      await runRollupsOnce(t.ctx); // the cockpit has counted both cases' words as they were cut at intake
       const started = await admin.post('/api/admin/lexicon/reindex');
       expect(started.status).toBe(202);
       expect(started.body.state).toBe('running');
@@ -90,6 +93,14 @@ for (const kind of DB_KINDS) {
       expect(await search(WORD)).toHaveLength(2);
       const [row] = await t.ctx.db.select({ keywords: cases.keywords }).from(cases).where(eq(cases.number, before));
       expect(row!.keywords[0]).toBe(WORD);
+      // the cockpit's hot words follow: both cases now count the word for the district
+      await runRollupsOnce(t.ctx);
+      expect((await compareRollups(t.ctx)).differences).toEqual([]);
+      const [hot] = await t.ctx.db
+        .select({ n: sql<number>`coalesce(sum(${cockpitDaily.value}), 0)::int` })
+        .from(cockpitDaily)
+        .where(and(eq(cockpitDaily.unitId, org.units.district), eq(cockpitDaily.metric, 'kw'), eq(cockpitDaily.dim, WORD)));
+      expect(hot!.n).toBe(2);
     });
 
     it('a word removed is no longer used at once; a restart loads the list again', async () => {

@@ -58,6 +58,8 @@ export async function rebuildSearchIndex(ctx: Pick<AppContext, 'db' | 'segmenter
         update ${cases} set search_text = v.s, keywords = string_to_array(v.k, ' ')
         from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(r text, id uuid, s text, k text)
         where ${cases.region} = v.r and ${cases.id} = v.id`);
+      // the cockpit's hot words come from the keywords: the rollup worker refolds these cases
+      await tx.execute(sql`insert into rollup_queue (region, case_id) select v.r, v.id from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(r text, id uuid)`);
     });
     done += rows.length;
     opts.onBatch?.(done);
