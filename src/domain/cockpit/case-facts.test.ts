@@ -136,6 +136,14 @@ describe('case facts and the rates from them', () => {
     expect(caseFacts(extended, e, kindOf).some((i) => i.metric === 'overdue')).toBe(false);
   });
 
+  it('charges an overdue case to the unit its notice held responsible, such as a review clock’s reviewing unit', () => {
+    const review = fixture({ state: 'under_review', leadUnitId: 'C', snapshot: { clocks: { review: { startedAt: '2026-04-01T02:00:00Z', dueAt: '2026-05-01T02:00:00Z', pausedMs: 0, pausedSince: null, extensionDays: 0, stoppedAt: null } } } }, [
+      ['case.registered', '2026-03-02', {}],
+      ['case.overdue', '2026-05-01', { clock: 'review', dueAt: '2026-05-01T02:00:00Z', unitId: 'D' }],
+    ]);
+    expect(caseFacts(review[0], review[1], kindOf).filter((i) => i.metric === 'overdue').map((i) => i.dim)).toEqual(['D']);
+  });
+
   it('counts settlement tiers by the settling unit', () => {
     const t = tierCounts(sums(one, two, three, four));
     expect(t.find((x) => x.tier === 'district')).toEqual({ tier: 'district', count: 1, share: 1 / 3 });

@@ -16,9 +16,9 @@ import type { Tier } from './types.js';
 /**
  * The version of what caseFacts computes: raised whenever a case's facts change meaning, so that boot
  * queues every case once more and the worker refolds them by difference (2: a split petition's parts
- * no longer count as received).
+ * no longer count as received; 3: overdue cases are charged to the unit their notice held responsible).
  */
-export const FACTS_VERSION = 2;
+export const FACTS_VERSION = 3;
 
 /** The counters, with what each counts (the rates in rates.ts are quotients of these). */
 export const METRICS = {
@@ -46,7 +46,7 @@ export const METRICS = {
   backlog_out: 'backlog cases resolved (closed, answered, finalised) after becoming backlog',
   backlog_left: 'backlog cases that left without resolution (withdrawn, merged, refused)',
   open: 'stock: cases open now',
-  overdue: 'stock: open cases overdue now, by the unit answerable (the lead unit, else where received)',
+  overdue: 'stock: open cases overdue now, by the unit answerable (the one the overdue notice held responsible; else the lead unit, else where received)',
 } as const;
 export type Metric = keyof typeof METRICS;
 
@@ -226,6 +226,8 @@ function overdueAnswerable(c: FactCase, events: readonly FactEvent[]): string | 
     const clock = c.snapshot.clocks[e.data.clock as ClockName];
     if (!clock || clock.stoppedAt !== null || clock.pausedSince !== null) continue;
     if (typeof e.data.dueAt !== 'string' || Date.parse(e.data.dueAt) !== Date.parse(clock.dueAt)) continue;
+    // the unit the sweeper held responsible and told (a review clock's reviewing unit, say)
+    if (typeof e.data.unitId === 'string' && e.data.unitId !== '') return e.data.unitId;
     return e.data.clock === 'handling' && c.leadUnitId ? c.leadUnitId : c.ownerUnitId;
   }
   return null;
