@@ -262,12 +262,24 @@ for (const kind of DB_KINDS) {
       expect(sat.definition).toMatch(/满意/);
       expect(sat.denominator).toBe(before.body.rates.find((r: { key: string }) => r.key === 'satisfaction').denominator + 1);
 
-      // drilling down to a grid lists the very cases its figures count
+      // drilling down to a grid lists the cases it received and the ones it handles (its figures count both sides)
       const grid = await leader.get(`/api/cockpit?unitId=${org.units.gridB1}&from=${from}&to=${to}`);
       const inGrid = await leader.get(`/api/cases?within=${org.units.gridB1}&limit=200`);
       expect(inGrid.body.items.map((i: { id: string }) => i.id)).toContain(c.caseId);
-      expect(inGrid.body.total).toBe(grid.body.volume.total);
-      expect(grid.body.volume.total).toBeGreaterThan(0);
+      const [got] = await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(cases).where(eq(cases.ownerUnitId, org.units.gridB1));
+      const [led] = await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(cases).where(sql`${cases.ownerUnitId} = ${org.units.gridB1} or ${cases.leadUnitId} = ${org.units.gridB1}`);
+      expect(grid.body.volume.total).toBe(got!.n);
+      expect(inGrid.body.total).toBe(led!.n);
+      expect(led!.n).toBeGreaterThan(got!.n);
+
+      // a department is judged on what it handled: the 住建局 received nothing, settled what it led
+      const housing = await leader.get(`/api/cockpit?unitId=${org.units.housing}&from=${from}&to=${to}`);
+      const [housingLed] = await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(cases).where(and(eq(cases.leadUnitId, org.units.housing), eq(cases.state, 'closed')));
+      expect(housing.body.volume.total).toBe(0);
+      expect(housingLed!.n).toBeGreaterThan(0);
+      expect(housing.body.tiers.find((x: { tier: string }) => x.tier === 'district').count).toBeGreaterThanOrEqual(housingLed!.n);
+      const bureau = await leader.get(`/api/cockpit?unitId=${org.units.bureau}&from=${from}&to=${to}`);
+      expect(bureau.body.tiers.reduce((a: number, x: { count: number }) => a + x.count, 0)).toBeLessThan(now.body.tiers.reduce((a: number, x: { count: number }) => a + x.count, 0));
 
       // the street head of 南苑 sees his street only, and the map of its community
       const headB = await loginAs(server, org.usernames.headA!);

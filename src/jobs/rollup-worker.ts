@@ -22,6 +22,7 @@ import {
   addToCounters,
   caseFacts as computeFacts,
   caseScopes,
+  storedScopes,
   encodeItem,
   FACTS_VERSION,
   type FactCase,
@@ -150,7 +151,7 @@ async function rollupBatch(ctx: AppContext, tx: Tx, size: number): Promise<numbe
       .where(and(eq(caseEvents.region, region), inArray(caseEvents.caseId, ids)))
       .orderBy(caseEvents.caseId, caseEvents.seq);
     const oldRows = await tx
-      .select({ caseId: caseFacts.caseId, scopes: caseFacts.scopes, items: caseFacts.items })
+      .select({ caseId: caseFacts.caseId, scopes: caseFacts.scopes, handlingScopes: caseFacts.handlingScopes, items: caseFacts.items })
       .from(caseFacts)
       .where(and(eq(caseFacts.region, region), inArray(caseFacts.caseId, ids)));
 
@@ -170,16 +171,16 @@ async function rollupBatch(ctx: AppContext, tx: Tx, size: number): Promise<numbe
 
     for (const id of ids) {
       const old = oldOf.get(id);
-      if (old) addToCounters(region, old.scopes, old.items, -1, kindOf, daily, stock);
+      if (old) addToCounters(region, storedScopes(old.scopes, old.handlingScopes), old.items, -1, kindOf, daily, stock);
       const row = rowOf.get(id);
       if (!row) {
         if (old) gone.push(id);
         continue;
       }
       const facts = computeFacts(toFactCase(row), eventsOf.get(id) ?? [], kindOf).map(encodeItem);
-      const scopes = caseScopes(row.unitPaths, row.accusedUnitPaths);
+      const scopes = caseScopes(row);
       addToCounters(region, scopes, facts, +1, kindOf, daily, stock);
-      upserts.push({ region, caseId: id, scopes, items: facts, eventCount: row.eventCount, updatedAt: now });
+      upserts.push({ region, caseId: id, scopes: scopes.receipt, handlingScopes: scopes.handling, items: facts, eventCount: row.eventCount, updatedAt: now });
     }
     for (let i = 0; i < upserts.length; i += 500) {
       await tx
@@ -187,7 +188,7 @@ async function rollupBatch(ctx: AppContext, tx: Tx, size: number): Promise<numbe
         .values(upserts.slice(i, i + 500))
         .onConflictDoUpdate({
           target: [caseFacts.region, caseFacts.caseId],
-          set: { scopes: sql`excluded.scopes`, items: sql`excluded.items`, eventCount: sql`excluded.event_count`, updatedAt: sql`excluded.updated_at` },
+          set: { scopes: sql`excluded.scopes`, handlingScopes: sql`excluded.handling_scopes`, items: sql`excluded.items`, eventCount: sql`excluded.event_count`, updatedAt: sql`excluded.updated_at` },
         });
     }
     if (gone.length) await tx.delete(caseFacts).where(and(eq(caseFacts.region, region), inArray(caseFacts.caseId, gone)));

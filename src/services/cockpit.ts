@@ -11,7 +11,7 @@
 import { and, asc, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { CHANNEL_LABELS, type Channel } from '../domain/case-fields.js';
 import { addDays, toChinaDate } from '../domain/deadlines/china-date.js';
-import { COARSE_ONLY, METRICS, decodeItem, isCoarseKind, type FactItem, type Metric } from '../domain/cockpit/case-facts.js';
+import { COARSE_ONLY, METRICS, RECEIPT_METRICS, decodeItem, isCoarseKind, storedScopes, type FactItem, type Metric } from '../domain/cockpit/case-facts.js';
 import { AppError } from '../domain/errors.js';
 import { rateFrom } from '../domain/cockpit/assessment-score.js';
 import { DEFAULT_INDEX_WEIGHTS, indexExplanation, mapIndex, rateCounts, tierCounts, total, validateIndexWeights, type Sums } from '../domain/cockpit/figures.js';
@@ -356,7 +356,7 @@ export async function hiddenAccusations(ctx: AppContext, actor: StaffActor, unit
   if (hiddenPaths.size === 0) return NOTHING_HIDDEN;
   const allPaths = [...new Set([...hiddenPaths.values()].flat())];
   const rows = await ctx.db
-    .select({ scopes: caseFacts.scopes, items: caseFacts.items, accused: cases.accusedUnitPaths })
+    .select({ scopes: caseFacts.scopes, handlingScopes: caseFacts.handlingScopes, items: caseFacts.items, accused: cases.accusedUnitPaths })
     .from(cases)
     .innerJoin(caseFacts, and(eq(caseFacts.region, cases.region), eq(caseFacts.caseId, cases.id)))
     .where(
@@ -364,18 +364,25 @@ export async function hiddenAccusations(ctx: AppContext, actor: StaffActor, unit
         eq(cases.region, ctx.config.REGION),
         sql`cardinality(${cases.accusedUnitPaths}) > 0`,
         sql`${cases.accusedUnitPaths} && ${toTextArray(allPaths)}`,
-        sql`${caseFacts.scopes} && ${toUuidArray([...hiddenPaths.keys()])}`,
+        sql`(${caseFacts.scopes} && ${toUuidArray([...hiddenPaths.keys()])} or ${caseFacts.handlingScopes} && ${toUuidArray([...hiddenPaths.keys()])})`,
       ),
     );
   const out = new Map<string, FactItem[]>();
   const byId = new Map(units.map((u) => [u.id, u]));
   for (const r of rows) {
     const decoded = r.items.map(decodeItem);
+    const scopes = storedScopes(r.scopes, r.handlingScopes);
     for (const [unitId, paths] of hiddenPaths) {
-      if (!r.scopes.includes(unitId) || !r.accused.some((a) => paths.includes(a))) continue;
+      if (!r.accused.some((a) => paths.includes(a))) continue;
+      const receipt = scopes.receipt.includes(unitId);
+      const handling = scopes.handling.includes(unitId);
+      if (!receipt && !handling) continue;
       const coarse = isCoarseKind(byId.get(unitId)!.kind);
       const list = out.get(unitId) ?? [];
-      for (const it of decoded) if (coarse || !COARSE_ONLY.has(it.metric)) list.push(it);
+      for (const it of decoded) {
+        if (!(RECEIPT_METRICS.has(it.metric) ? receipt : handling)) continue;
+        if (coarse || !COARSE_ONLY.has(it.metric)) list.push(it);
+      }
       out.set(unitId, list);
     }
   }

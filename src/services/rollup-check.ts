@@ -49,7 +49,7 @@ export async function scanCounters(ctx: AppContext, batch = 1000): Promise<{ dai
     const done = page.filter((c) => c.region === region);
     for (const c of done) {
       const items = caseFacts(toFactCase(c), of.get(c.id) ?? [], kindOf).map((i) => `${i.day}|${i.metric}|${i.dim}|${i.value}`);
-      addToCounters(region, caseScopes(c.unitPaths, c.accusedUnitPaths), items, 1, kindOf, daily, stock);
+      addToCounters(region, caseScopes(c), items, 1, kindOf, daily, stock);
     }
     n += done.length;
     const last = done[done.length - 1]!;

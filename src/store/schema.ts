@@ -750,6 +750,8 @@ export const caseFacts = pgTable(
     caseId: uuid('case_id').notNull(),
     /** the units whose figures count this case: every unit on its owner/lead/assist paths, less accused subtrees */
     scopes: uuid('scopes').array().notNull(),
+    /** the units counting its handling metrics (case-facts.ts caseScopes; `scopes` then holds the receipt side); null: folded before the two sides, all counted for `scopes` */
+    handlingScopes: uuid('handling_scopes').array(),
     /** 'day|metric|dim|value' (day '' for a stock such as "open now"), see domain/cockpit/case-facts.ts */
     items: text('items').array().notNull(),
     /** the case's event count the facts were computed from */

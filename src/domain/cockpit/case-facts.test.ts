@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addToCounters, caseFacts, caseScopes, decodeItem, encodeItem, type FactCase, type FactEvent } from './case-facts.js';
+import { addToCounters, caseFacts, caseScopes, decodeItem, encodeItem, storedScopes, type FactCase, type FactEvent } from './case-facts.js';
 import { mapIndex, rateCounts, tierCounts, total, type Sums } from './figures.js';
 
 const kinds: Record<string, { kind: string; level: string | null }> = {
@@ -152,17 +152,32 @@ describe('case facts and the rates from them', () => {
     expect(t.find((x) => x.tier === 'street')).toEqual({ tier: 'street', count: 0, share: 0 });
   });
 
-  it('gives a case to every unit above its units, never to an accused one, and keywords only to coarse scopes', () => {
-    expect(caseScopes(['/D/S/C/G/', '/D/H/'], [])).toEqual(['C', 'D', 'G', 'H', 'S']);
-    expect(caseScopes(['/D/S/C/G/', '/D/H/'], ['/D/H/'])).toEqual(['C', 'D', 'G', 'S']);
+  it('gives a case’s receipt to the units above its owner, its handling to those above its lead and assisting units, never to an accused one', () => {
+    const paths = { unitPaths: ['/D/S/C/G/', '/D/H/'], ownerUnitId: 'G', leadUnitId: 'H' };
+    expect(caseScopes({ ...paths, accusedUnitPaths: [] })).toEqual({ receipt: ['C', 'D', 'G', 'S'], handling: ['D', 'H'] });
+    expect(caseScopes({ ...paths, accusedUnitPaths: ['/D/H/'] })).toEqual({ receipt: ['C', 'D', 'G', 'S'], handling: ['D'] });
+    // nobody leads yet: the owner handles; the owner leads itself with an assisting unit: both handle
+    expect(caseScopes({ unitPaths: ['/D/S/C/G/'], ownerUnitId: 'G', leadUnitId: null, accusedUnitPaths: [] }).handling).toEqual(['C', 'D', 'G', 'S']);
+    expect(caseScopes({ unitPaths: ['/D/S/C/G/', '/D/H/'], ownerUnitId: 'G', leadUnitId: 'G', accusedUnitPaths: [] }).handling).toEqual(['C', 'D', 'G', 'H', 'S']);
+    // facts folded before the two sides count everything for their one list of scopes
+    expect(storedScopes(['D', 'G'], null)).toEqual({ receipt: ['D', 'G'], handling: ['D', 'G'] });
+  });
+
+  it('counts each item once per unit of its side, and keywords only for coarse scopes', () => {
     const daily = new Map<string, number>();
     const stock = new Map<string, number>();
     const items = caseFacts(one[0], one[1], kindOf).map(encodeItem);
-    addToCounters('r', ['D', 'G'], items, 1, kindOf, daily, stock);
+    const scopes = { receipt: ['D', 'G'], handling: ['D', 'H'] };
+    addToCounters('r', scopes, items, 1, kindOf, daily, stock);
     const kw = [...daily.keys()].filter((k) => k.includes('\u0000kw\u0000'));
     expect(kw.every((k) => k.startsWith('r\u0000D\u0000'))).toBe(true);
     expect(kw).toHaveLength(3);
-    addToCounters('r', ['D', 'G'], items, -1, kindOf, daily, stock);
+    const units = (metric: string) => [...daily.keys()].filter((k) => k.split('\u0000')[3] === metric).map((k) => k.split('\u0000')[1]).sort();
+    expect(units('received')).toEqual(['D', 'G']);
+    expect(units('accept_decided')).toEqual(['D', 'G']);
+    expect(units('settled')).toEqual(['D', 'H']);
+    expect(units('eval_satisfied')).toEqual(['D', 'H']);
+    addToCounters('r', scopes, items, -1, kindOf, daily, stock);
     expect([...daily.values()].every((v) => v === 0)).toBe(true);
   });
 

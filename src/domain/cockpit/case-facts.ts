@@ -6,7 +6,7 @@
  *
  * A fact is an item `day|metric|dim|value`: `day` is the China date the fact belongs to ('' for a
  * stock such as "open now"), `metric` one of METRICS, `dim` a channel, tier, category, unit id or word.
- * Each item is counted once for every scope unit of the case (see caseScopes).
+ * Each item is counted once for every unit of its side of the case: receipt or handling (see caseScopes).
  */
 import { toChinaDate } from '../deadlines/china-date.js';
 import { isOpen } from '../lifecycle/transitions.js';
@@ -16,9 +16,10 @@ import type { Tier } from './types.js';
 /**
  * The version of what caseFacts computes: raised whenever a case's facts change meaning, so that boot
  * queues every case once more and the worker refolds them by difference (2: a split petition's parts
- * no longer count as received; 3: overdue cases are charged to the unit their notice held responsible).
+ * no longer count as received; 3: overdue cases are charged to the unit their notice held responsible;
+ * 4: receipt and handling counted for their own units, see caseScopes).
  */
-export const FACTS_VERSION = 3;
+export const FACTS_VERSION = 4;
 
 /** The counters, with what each counts (the rates in rates.ts are quotients of these). */
 export const METRICS = {
@@ -239,13 +240,37 @@ function lastId(path: string): string {
 }
 
 /**
- * Given a case's unit paths and accused paths, returns the units whose figures count it: every unit on
- * the way to its owner, lead and assisting units, except units inside an accused subtree (an accused
- * unit never learns of the accusation, not even as a count).
+ * The two sides of a case, each counted for its own units. Receipt (收件: received, category, words,
+ * acceptance, dispatch) counts for the units on the way to where the case was received — the owner;
+ * handling (办理: supervision, settlement, evaluation, backlog, open and overdue stocks) for the units on
+ * the way to the lead and assisting units, or to the owner while nobody else leads. So the 信访局 that
+ * registers and dispatches a walk-in is judged on its acceptance, the street that settles it on the
+ * settlement, and the district above both on everything, once.
  */
-export function caseScopes(unitPaths: readonly string[], accusedUnitPaths: readonly string[]): string[] {
+export const RECEIPT_METRICS: ReadonlySet<Metric> = new Set<Metric>(['received', 'received_cat', 'repeat', 'accused', 'petitioned', 'kw', 'accept_decided', 'accept_timely', 'dispatched']);
+
+/** The units a case's facts count for: receipt metrics for `receipt`, the rest for `handling`. */
+export interface FactScopes {
+  receipt: string[];
+  handling: string[];
+}
+
+/**
+ * Given a case's unit paths (cases.unit_paths: the owner's first, then the lead's and the assisting
+ * units'), its owner and lead and its accused paths, returns the units whose figures count it: every
+ * unit on the way to those units, except units inside an accused subtree (an accused unit never learns
+ * of the accusation, not even as a count).
+ */
+export function caseScopes(c: Pick<FactCase, 'unitPaths' | 'accusedUnitPaths' | 'ownerUnitId' | 'leadUnitId'>): FactScopes {
+  const [ownerPath, ...others] = c.unitPaths;
+  const handlingPaths = !c.leadUnitId ? [ownerPath] : c.leadUnitId === c.ownerUnitId ? c.unitPaths : others;
+  return { receipt: unitsOnPaths([ownerPath], c.accusedUnitPaths), handling: unitsOnPaths(handlingPaths, c.accusedUnitPaths) };
+}
+
+function unitsOnPaths(paths: readonly (string | undefined)[], accusedUnitPaths: readonly string[]): string[] {
   const out = new Set<string>();
-  for (const path of unitPaths) {
+  for (const path of paths) {
+    if (!path) continue;
     const ids = path.split('/').filter(Boolean);
     let prefix = '/';
     for (const id of ids) {
@@ -256,6 +281,9 @@ export function caseScopes(unitPaths: readonly string[], accusedUnitPaths: reado
   }
   return [...out].sort();
 }
+
+/** Given stored scopes (handling null: facts folded before the two sides, all counted for `scopes`), returns them as FactScopes. */
+export const storedScopes = (scopes: readonly string[], handling: readonly string[] | null): FactScopes => ({ receipt: [...scopes], handling: [...(handling ?? scopes)] });
 
 /** Given an item, returns its stored form `day|metric|dim|value`. */
 export const encodeItem = (i: FactItem): string => `${i.day}|${i.metric}|${i.dim}|${i.value}`;
@@ -272,12 +300,13 @@ export function decodeItem(s: string): FactItem {
 export const isCoarseKind = (kind: string | undefined): boolean => kind === 'city' || kind === 'district' || kind === 'street' || kind === 'department';
 
 /**
- * Given a case's region, scopes and encoded items, adds sign × each item to every scope's counter key
- * in `daily` (region, unit, day, metric, dim) or `stock` (region, unit, metric, dim), joined by NUL.
+ * Given a case's region, scopes and encoded items, adds sign × each item to the counter key of every
+ * scope of its side in `daily` (region, unit, day, metric, dim) or `stock` (region, unit, metric, dim),
+ * joined by NUL.
  */
 export function addToCounters(
   region: string,
-  scopes: readonly string[],
+  scopes: FactScopes,
   items: readonly string[],
   sign: 1 | -1,
   kindOf: UnitKindOf,
@@ -285,13 +314,16 @@ export function addToCounters(
   stock: Map<string, number>,
 ): void {
   const decoded = items.map(decodeItem);
-  for (const scope of scopes) {
-    const coarse = isCoarseKind(kindOf(scope)?.kind);
-    for (const it of decoded) {
-      if (!coarse && COARSE_ONLY.has(it.metric)) continue;
-      const key = it.day === '' ? `${region}\u0000${scope}\u0000${it.metric}\u0000${it.dim}` : `${region}\u0000${scope}\u0000${it.day}\u0000${it.metric}\u0000${it.dim}`;
-      const map = it.day === '' ? stock : daily;
-      map.set(key, (map.get(key) ?? 0) + sign * it.value);
+  for (const side of ['receipt', 'handling'] as const) {
+    for (const scope of scopes[side]) {
+      const coarse = isCoarseKind(kindOf(scope)?.kind);
+      for (const it of decoded) {
+        if (RECEIPT_METRICS.has(it.metric) !== (side === 'receipt')) continue;
+        if (!coarse && COARSE_ONLY.has(it.metric)) continue;
+        const key = it.day === '' ? `${region}\u0000${scope}\u0000${it.metric}\u0000${it.dim}` : `${region}\u0000${scope}\u0000${it.day}\u0000${it.metric}\u0000${it.dim}`;
+        const map = it.day === '' ? stock : daily;
+        map.set(key, (map.get(key) ?? 0) + sign * it.value);
+      }
     }
   }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "case_facts" ADD COLUMN "handling_scopes" uuid[];
