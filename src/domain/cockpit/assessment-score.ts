@@ -26,16 +26,16 @@ export const RATE_LABELS: Readonly<Record<RateKey, { label: string; definition: 
   timely_acceptance: {
     label: '及时受理率',
     definition:
-      '期内作出受理决定（受理、不予受理、即时办结）且未超过登记转送期限的件 ÷ 期内作出受理决定的件。按作出受理决定的日期计入期间。',
+      '期内作出受理决定（受理、不予受理、即时办结、交办或转送）且未超过登记转送期限的件 ÷ 期内作出受理决定的件。按作出受理决定的日期计入期间，计入登记单位。',
   },
   on_time_closure: {
     label: '按期办结率',
-    definition: '期内办结（办结或即时办结）且在办理期限内、未超期的件 ÷ 期内办结的件。按办结日期计入期间。',
+    definition: '期内办结（办结或即时办结）且在办理期限内、未超期的件 ÷ 期内办结的件。按办结日期计入期间，计入主办、协办单位（未交办的计入登记单位）。',
   },
   response: {
     label: '响应率',
     definition:
-      '最近一次回访或评价在期内、且联系上信访人的件 ÷ 最近一次回访或评价在期内的件。信访人自行评价的，视为已联系上。',
+      '最近一次回访或评价在期内、且联系上信访人的件 ÷ 最近一次回访或评价在期内的件。信访人自行评价的，视为已联系上。计入主办、协办单位（未交办的计入登记单位）。',
   },
   resolution: {
     label: '解决率',
@@ -51,7 +51,7 @@ export const RATE_LABELS: Readonly<Record<RateKey, { label: string; definition: 
   },
   repeat: {
     label: '重复信访率',
-    definition: '期内登记的重复信访件 ÷ 期内登记的件。越低越好，考核计分时按“1 − 重复信访率”计。',
+    definition: '期内登记的重复信访件 ÷ 期内登记的件。越低越好，考核计分时按“1 − 重复信访率”计。计入登记单位；拆分出的子件不重复计入。',
   },
   first_time_resolution: {
     label: '初信初访一次性化解率',
