@@ -101,6 +101,14 @@ const leader: StaffActor = {
   scopeUnitId: district.id,
   scopePath: district.path,
 };
+// a supervisor working inside the department accused most often: his reads take its accusations off again
+const accused = (await ctx.db.execute(sql`
+  select p, count(*)::int as n from cases, unnest(accused_unit_paths) as p
+  where cardinality(accused_unit_paths) > 0 group by p order by n desc limit 1`)) as unknown as { rows: { p: string; n: number }[] };
+const accusedPath = accused.rows[0]?.p ?? district.path;
+const accusedUnit = units.find((u) => u.path === accusedPath) ?? district;
+const inspector: StaffActor = { ...leader, userId: crypto.randomUUID(), username: 'bench.inspector', roles: ['supervisor'], unitId: accusedUnit.id, unitPath: accusedUnit.path };
+log(`inspector inside ${accusedPath} (${accused.rows[0]?.n ?? 0} accusations against it)`);
 const [{ last }] = (await ctx.db.select({ last: sql<Date>`max(${cases.receivedAt})` }).from(cases)) as [{ last: Date }];
 const today = toChinaDate(new Date(last));
 const rnd = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!;
@@ -117,6 +125,8 @@ const month = () => addDays(today, -28 * Math.floor(Math.random() * 10)).slice(0
 const QUERIES: [string, () => Promise<unknown>][] = [
   ['figures: district, 30 days', () => cockpitFigures(ctx, leader, { unitId: district.id, ...recent() })],
   ['figures: district, 365 days', () => cockpitFigures(ctx, leader, { unitId: district.id, ...year() })],
+  ['figures: district, 30 days, read by a supervisor inside the most accused unit', () => cockpitFigures(ctx, inspector, { unitId: district.id, ...recent() })],
+  ['figures: district, 365 days, read by that supervisor', () => cockpitFigures(ctx, inspector, { unitId: district.id, ...year() })],
   ['figures: a street, 30 days', () => cockpitFigures(ctx, leader, { unitId: rnd(of('street')).id, ...recent() })],
   ['figures: a community, 365 days', () => cockpitFigures(ctx, leader, { unitId: rnd(of('community')).id, ...year() })],
   ['figures: a grid, 30 days', () => cockpitFigures(ctx, leader, { unitId: rnd(of('grid')).id, ...recent() })],
