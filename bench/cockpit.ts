@@ -79,7 +79,7 @@ if (queued > 0) {
   report.push(`Rollup worker: folded ${folded.toLocaleString('en')} cases in ${(secs / 60).toFixed(1)} min (${Math.round(folded / secs).toLocaleString('en')} cases/s, 1,000 per transaction).\n`);
 }
 if (database.kind === 'postgres') {
-  for (const t of ['cockpit_daily', 'cockpit_stock', 'case_facts']) await ctx.db.execute(sql.raw(`vacuum analyze ${t}`));
+  for (const t of ['cockpit_daily', 'cockpit_stock', 'case_facts', 'rollup_queue']) await ctx.db.execute(sql.raw(`vacuum analyze ${t}`));
   const sizes = (await ctx.db.execute(sql`select relname, pg_total_relation_size(c.oid) as bytes, reltuples::bigint as rows from pg_class c where relname in ('cockpit_daily','cockpit_stock','case_facts','cases','case_events')`)) as unknown as { rows: { relname: string; bytes: string; rows: string }[] };
   report.push(`Table sizes: ${sizes.rows.map((r) => `${r.relname} ${(Number(r.bytes) / 1e6).toFixed(0)} MB (~${Number(r.rows).toLocaleString('en')} rows)`).join('; ')}.\n`);
 }

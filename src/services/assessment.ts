@@ -18,7 +18,7 @@ import type { AnnualReport, Assessment, AssessmentWeights, RateKey, UnitRef } fr
 import { findUnitsById } from '../store/org-repository.js';
 import { categories, cockpitDaily, orgUnits, unitDeductions } from '../store/schema.js';
 import type { AppContext, StaffActor } from './context.js';
-import { TIER_LABELS, hiddenAccusations, scopeUnit, unitRates, type Hidden } from './cockpit.js';
+import { RANKING_METRICS, TIER_LABELS, hiddenAccusations, periodSums, scopeUnit, unitRates, type Hidden } from './cockpit.js';
 import { readSetting } from './settings.js';
 import { annualSuggestions } from './annual-report.js';
 
@@ -84,12 +84,14 @@ export async function annualReport(ctx: AppContext, actor: StaffActor, q: { year
   if (!Number.isInteger(q.year) || q.year < 2000 || q.year > 2100) throw new AppError('COCKPIT_BAD_PERIOD', { year: q.year });
   const period = { from: `${q.year}-01-01`, to: `${q.year}-12-31` };
   const hidden = await hiddenAccusations(ctx, actor, [scope]);
-  const [rated, monthly, cats] = await Promise.all([
+  const [rated, rankings, monthly, cats] = await Promise.all([
     unitRates(ctx, [scope.id], period, hidden),
+    periodSums(ctx, [scope.id], period, RANKING_METRICS, hidden),
     monthlySeries(ctx, scope.id, q.year, hidden),
     ctx.db.select({ code: categories.code, name: categories.name }).from(categories).where(eq(categories.level, 1)),
   ]);
-  const { sums, rates } = rated.get(scope.id)!;
+  const { sums: rateSums, rates } = rated.get(scope.id)!;
+  const sums = new Map([...rateSums, ...(rankings.get(scope.id) ?? new Map())]);
   const catName = new Map(cats.map((c) => [c.code, c.name]));
   const top = (metric: string, n = 10) =>
     [...(sums.get(metric) ?? new Map())]

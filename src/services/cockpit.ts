@@ -33,8 +33,15 @@ export const MAX_PERIOD_DAYS = 367;
 /** The dates the cockpit reads at all: no case is received before the first, and a date past the last is a typing error. */
 export const FIRST_DAY = '2000-01-01';
 export const LAST_DAY = '2100-12-31';
-/** Every daily metric but the keywords (read on their own, over at most 30 days): named, so each read is an index range scan. */
-const SUM_METRICS = (Object.keys(METRICS) as Metric[]).filter((m) => m !== 'kw' && m !== 'open' && m !== 'overdue');
+/**
+ * The daily metrics the figures and rates add up, named so each read is an index range scan: not the
+ * keywords (read on their own, over the period's last HOT_DAYS), nor the per-unit rankings `accused` and
+ * `petitioned` (a dim per unit: only the annual report reads them).
+ */
+const SUM_METRICS = (Object.keys(METRICS) as Metric[]).filter((m) => !['kw', 'open', 'overdue', 'accused', 'petitioned'].includes(m));
+export const RANKING_METRICS = ['accused', 'petitioned'] as const;
+/** Hot words are the keywords of the cases received in the period's last week. */
+export const HOT_DAYS = 7;
 
 export interface Period {
   from: string;
@@ -159,7 +166,7 @@ export async function unitRates(ctx: AppContext, unitIds: readonly string[], p: 
 export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { unitId?: string } & Partial<Period>): Promise<CockpitFigures & { pending: number }> {
   const unit = await scopeUnit(ctx, actor, q.unitId);
   const p = periodOf(ctx, q);
-  const hotFrom = maxDay(p.from, addDays(p.to, -29));
+  const hotFrom = maxDay(p.from, addDays(p.to, -(HOT_DAYS - 1)));
   const hidden = await hiddenAccusations(ctx, actor, [unit]);
   const [rated, volumeRows, hot, stock, warn, cats, pending] = await Promise.all([
     unitRates(ctx, [unit.id], p, hidden),

@@ -87,6 +87,9 @@ async function openPostgres(url: string): Promise<Database> {
     connectionTimeoutMillis: 5_000,
     // fail fast instead of queueing forever when the server is gone
     query_timeout: 30_000,
+    // The app's reads are short index range scans; JIT compilation (100+ ms) only pays off for long
+    // analytic queries, and a misestimated cockpit read crossing jit_above_cost spent more on it than on the scan.
+    options: '-c jit=off',
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});

@@ -30,7 +30,7 @@ export const cockpit = {
   volume: { title: '受理量（按日、按渠道）', total: (n: number) => `合计 ${n} 件`, empty: '本期没有受理案件' },
   tiers: { title: '化解层级：小事不出村社、大事不出街道', empty: '本期没有办结案件', count: (n: number) => `${n} 件` },
   categories: { title: '主要问题分类', empty: '本期没有受理案件', series: '件数' },
-  hotWords: { title: '热词（近30天）', empty: '暂无热词', count: (w: string, n: number) => `${w}：${n} 件` },
+  hotWords: { title: '热词（统计期间最后7天）', empty: '暂无热词', count: (w: string, n: number) => `${w}：${n} 件` },
   warnings: { title: '未关闭预警', empty: '没有未关闭的预警', all: '全部预警', levels: { urgent: '紧急', high: '较高', normal: '一般' } as Record<string, string>, levelColors: { urgent: 'red', high: 'orange', normal: 'blue' } as Record<string, string> },
   overdue: { title: '超期件（按责任单位）', empty: '没有超期件', columns: { unit: '责任单位', count: '超期件数' } },
   supervision: { title: '交办督办', dispatched: '交办/转送', chased: '催办', supervised: '督办' },
