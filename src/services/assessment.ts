@@ -18,7 +18,7 @@ import type { AnnualReport, Assessment, AssessmentWeights, RateKey, UnitRef } fr
 import { findUnitsById } from '../store/org-repository.js';
 import { categories, cockpitDaily, orgUnits, unitDeductions } from '../store/schema.js';
 import type { AppContext, StaffActor } from './context.js';
-import { RANKING_METRICS, TIER_LABELS, hiddenAccusations, periodSums, scopeUnit, unitRates, type Hidden } from './cockpit.js';
+import { RANKING_METRICS, TIER_LABELS, concurrently, hiddenAccusations, periodSums, scopeUnit, unitRates, type HiddenArg } from './cockpit.js';
 import { readSetting } from './settings.js';
 import { annualSuggestions } from './annual-report.js';
 
@@ -49,7 +49,7 @@ export async function monthlyAssessment(ctx: AppContext, actor: StaffActor, q: {
     .where(and(eq(orgUnits.kind, q.kind), eq(orgUnits.active, true), sql`starts_with(${orgUnits.path}, ${scope.path})`))
     .orderBy(asc(orgUnits.code));
   const ids = units.map((u) => u.id);
-  const hidden = await hiddenAccusations(ctx, actor, units);
+  const hidden = concurrently(hiddenAccusations(ctx, actor, units));
   const [rated, deductions, weights] = await Promise.all([
     unitRates(ctx, ids, { from: first, to: last }, hidden),
     ids.length
@@ -83,7 +83,7 @@ export async function annualReport(ctx: AppContext, actor: StaffActor, q: { year
   const scope = await scopeUnit(ctx, actor, q.unitId);
   if (!Number.isInteger(q.year) || q.year < 2000 || q.year > 2100) throw new AppError('COCKPIT_BAD_PERIOD', { year: q.year });
   const period = { from: `${q.year}-01-01`, to: `${q.year}-12-31` };
-  const hidden = await hiddenAccusations(ctx, actor, [scope]);
+  const hidden = concurrently(hiddenAccusations(ctx, actor, [scope]));
   const [rated, rankings, monthly, cats] = await Promise.all([
     unitRates(ctx, [scope.id], period, hidden),
     periodSums(ctx, [scope.id], period, RANKING_METRICS, hidden),
@@ -120,7 +120,7 @@ export async function annualReport(ctx: AppContext, actor: StaffActor, q: { year
 }
 
 /** Given a unit and a year, returns received and settled per month (one grouped range scan per metric). */
-async function monthlySeries(ctx: AppContext, unitId: string, year: number, hidden: Hidden): Promise<AnnualReport['byMonth']> {
+async function monthlySeries(ctx: AppContext, unitId: string, year: number, hidden: HiddenArg): Promise<AnnualReport['byMonth']> {
   const rows = await ctx.db
     .select({ month: sql<string>`left(${cockpitDaily.day}, 7)`, metric: cockpitDaily.metric, value: sql<string>`sum(${cockpitDaily.value})` })
     .from(cockpitDaily)
@@ -138,7 +138,7 @@ async function monthlySeries(ctx: AppContext, unitId: string, year: number, hidd
     const m = months[Number(r.month.slice(5, 7)) - 1];
     if (m && (r.metric === 'received' || r.metric === 'settled')) m[r.metric] += Number(r.value);
   }
-  for (const it of hidden.get(unitId) ?? []) {
+  for (const it of (await hidden).get(unitId) ?? []) {
     const m = it.day.startsWith(`${year}-`) ? months[Number(it.day.slice(5, 7)) - 1] : undefined;
     if (m && (it.metric === 'received' || it.metric === 'settled')) m[it.metric] -= it.value;
   }

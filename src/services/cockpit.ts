@@ -78,7 +78,7 @@ export async function periodSums(
   unitIds: readonly string[],
   p: Period,
   metrics: readonly string[] = SUM_METRICS,
-  hidden: Hidden = NOTHING_HIDDEN,
+  hiddenP: HiddenArg = NOTHING_HIDDEN,
 ): Promise<Map<string, Sums>> {
   const out = new Map<string, Map<string, Map<string, number>>>();
   if (unitIds.length === 0) return out;
@@ -102,12 +102,12 @@ export async function periodSums(
     m.get(r.metric)!.set(r.dim, Number(r.value));
   }
   const wanted = new Set(metrics);
-  subtractHidden(out, hidden, (it) => it.day !== '' && it.day >= p.from && it.day <= p.to && wanted.has(it.metric));
+  subtractHidden(out, await hiddenP, (it) => it.day !== '' && it.day >= p.from && it.day <= p.to && wanted.has(it.metric));
   return out;
 }
 
 /** Given units, returns the backlog stock at the start of a day: cases that became backlog before it and had not resolved or left. */
-async function backlogBefore(ctx: AppContext, unitIds: readonly string[], day: string, hidden: Hidden): Promise<Map<string, number>> {
+async function backlogBefore(ctx: AppContext, unitIds: readonly string[], day: string, hiddenP: HiddenArg): Promise<Map<string, number>> {
   const rows = await ctx.db
     .select({ unitId: cockpitDaily.unitId, metric: cockpitDaily.metric, value: sql<string>`sum(${cockpitDaily.value})` })
     .from(cockpitDaily)
@@ -122,7 +122,7 @@ async function backlogBefore(ctx: AppContext, unitIds: readonly string[], day: s
     .groupBy(cockpitDaily.unitId, cockpitDaily.metric);
   const out = new Map<string, number>(unitIds.map((id) => [id, 0]));
   for (const r of rows) out.set(r.unitId, (out.get(r.unitId) ?? 0) + (r.metric === 'backlog_in' ? 1 : -1) * Number(r.value));
-  for (const [id, items] of hidden) {
+  for (const [id, items] of await hiddenP) {
     for (const it of items) {
       if (it.day === '' || it.day >= day || !it.metric.startsWith('backlog_') || !out.has(id)) continue;
       out.set(id, out.get(id)! - (it.metric === 'backlog_in' ? 1 : -1) * it.value);
@@ -132,7 +132,7 @@ async function backlogBefore(ctx: AppContext, unitIds: readonly string[], day: s
 }
 
 /** Given units, returns their stocks now: metric → dim → value. */
-async function stocks(ctx: AppContext, unitIds: readonly string[], metrics: readonly string[], hidden: Hidden): Promise<Map<string, Sums>> {
+async function stocks(ctx: AppContext, unitIds: readonly string[], metrics: readonly string[], hiddenP: HiddenArg): Promise<Map<string, Sums>> {
   const out = new Map<string, Map<string, Map<string, number>>>(unitIds.map((id) => [id, new Map()]));
   if (unitIds.length === 0) return out;
   const rows = await ctx.db
@@ -146,12 +146,12 @@ async function stocks(ctx: AppContext, unitIds: readonly string[], metrics: read
     m.get(r.metric)!.set(r.dim, Number(r.value));
   }
   const wanted = new Set(metrics);
-  subtractHidden(out, hidden, (it) => it.day === '' && wanted.has(it.metric));
+  subtractHidden(out, await hiddenP, (it) => it.day === '' && wanted.has(it.metric));
   return out;
 }
 
 /** Given units, returns each one's rates for a period (the assessment and the annual report read these too). */
-export async function unitRates(ctx: AppContext, unitIds: readonly string[], p: Period, hidden: Hidden = NOTHING_HIDDEN): Promise<Map<string, { sums: Sums; rates: Rate[] }>> {
+export async function unitRates(ctx: AppContext, unitIds: readonly string[], p: Period, hidden: HiddenArg = NOTHING_HIDDEN): Promise<Map<string, { sums: Sums; rates: Rate[] }>> {
   const [sums, backlog] = await Promise.all([periodSums(ctx, unitIds, p, SUM_METRICS, hidden), backlogBefore(ctx, unitIds, p.from, hidden)]);
   const out = new Map<string, { sums: Sums; rates: Rate[] }>();
   for (const id of unitIds) {
@@ -167,7 +167,7 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
   const unit = await scopeUnit(ctx, actor, q.unitId);
   const p = periodOf(ctx, q);
   const hotFrom = maxDay(p.from, addDays(p.to, -(HOT_DAYS - 1)));
-  const hidden = await hiddenAccusations(ctx, actor, [unit]);
+  const hidden = concurrently(hiddenAccusations(ctx, actor, [unit]));
   const [rated, volumeRows, hot, stock, warn, cats, pending] = await Promise.all([
     unitRates(ctx, [unit.id], p, hidden),
     ctx.db
@@ -192,7 +192,7 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
   const days = Array.from({ length: daysBetween(p.from, p.to) }, (_, i) => addDays(p.from, i));
   const dayIndex = new Map(days.map((d, i) => [d, i]));
   const byChannel = new Map<string, number[]>();
-  const hiddenItems = hidden.get(unit.id) ?? [];
+  const hiddenItems = (await hidden).get(unit.id) ?? [];
   const hiddenReceived = hiddenItems.filter((it) => it.metric === 'received' && dayIndex.has(it.day)).map((it) => ({ ...it, value: -it.value }));
   for (const r of [...volumeRows, ...hiddenReceived]) {
     if (!byChannel.has(r.dim)) byChannel.set(r.dim, days.map(() => 0));
@@ -290,7 +290,7 @@ export async function cockpitMap(ctx: AppContext, actor: StaffActor, q: { unitId
         .where(and(eq(orgUnits.parentId, unit.id), eq(orgUnits.active, true), inArray(orgUnits.kind, MAP_KINDS)))
         .orderBy(asc(orgUnits.code));
   const ids = children.map((c) => c.id);
-  const hidden = await hiddenAccusations(ctx, actor, children);
+  const hidden = concurrently(hiddenAccusations(ctx, actor, children));
   const [sums, stock, warn, weights, shapes, trailUnits] = await Promise.all([
     periodSums(ctx, ids, p, ['received', 'eval_contacted', 'eval_satisfied'], hidden),
     stocks(ctx, ids, ['overdue'], hidden),
@@ -340,7 +340,15 @@ async function warningsPerArea(ctx: AppContext, actor: StaffActor, areas: readon
 
 /** For each unit, the items of the accusations its reader may not learn of (usually none). */
 export type Hidden = ReadonlyMap<string, readonly FactItem[]>;
+/** The reads take it as a promise: the lookup runs beside them, each waits for it only to subtract. */
+export type HiddenArg = Hidden | Promise<Hidden>;
 const NOTHING_HIDDEN: Hidden = new Map();
+
+/** Given a promise awaited later by several reads, returns it with a handler attached (its failure surfaces through them, not as unhandled). */
+export function concurrently<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
 
 /**
  * Given a reader and the units he reads, returns per unit the facts of the accusations against the
