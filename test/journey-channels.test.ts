@@ -612,6 +612,9 @@ for (const kind of DB_KINDS) {
         );
         expect(types(child)).toEqual(['case.registered']);
         expect(child.body.timeline[0].data.parentCaseId).toBe(id);
+        // a part is no repeat petition of its own (still open) parent: it is one exactly when the petition was
+        expect(parent.body.flags).not.toContain('repeat');
+        expect(child.body.flags).not.toContain('repeat');
         titles.push(child.body.title);
       }
       expect(titles).toEqual(['反映原单位拖欠工资', '反映原单位社保断缴']);

@@ -17,7 +17,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../services/context.js';
 import type { Queryable, Tx } from '../store/database.js';
-import { caseEvents, caseFacts, cases, cockpitDaily, cockpitStock, orgUnits, rollupQueue } from '../store/schema.js';
+import { accusationFacts, caseEvents, caseFacts, cases, cockpitDaily, cockpitStock, orgUnits, rollupQueue } from '../store/schema.js';
 import {
   addToCounters,
   caseFacts as computeFacts,
@@ -121,6 +121,10 @@ export const FACT_COLUMNS = {
 async function rollupBatch(ctx: AppContext, tx: Tx, size: number): Promise<number | null> {
   const got = (await tx.execute(sql`select pg_try_advisory_xact_lock(${ROLLUP_LOCK}) as ok`)) as unknown as { rows: { ok: boolean }[] };
   if (!got.rows[0]?.ok) return null;
+  // During a rolling upgrade an older server must not fold with its older idea of a case's facts: the
+  // counters would move by the wrong difference. The newest booted server's version is in the flag.
+  const flag = (await tx.execute(sql`select value from settings where key = ${QUEUED_KEY}`)) as unknown as { rows: { value: { version?: number } }[] };
+  if ((flag.rows[0]?.value.version ?? 0) > FACTS_VERSION) return null;
   const taken = (await tx.execute(sql`
     delete from rollup_queue where (region, id) in (
       select region, id from rollup_queue order by id limit ${size} for update skip locked
@@ -167,6 +171,7 @@ async function rollupBatch(ctx: AppContext, tx: Tx, size: number): Promise<numbe
     const kindOf: UnitKindOf = (id) => units.get(id);
     const oldOf = new Map(oldRows.map((r) => [r.caseId, r]));
     const upserts: (typeof caseFacts.$inferInsert)[] = [];
+    const accusations: (typeof accusationFacts.$inferInsert)[] = [];
     const gone: string[] = [];
 
     for (const id of ids) {
@@ -181,6 +186,7 @@ async function rollupBatch(ctx: AppContext, tx: Tx, size: number): Promise<numbe
       const scopes = caseScopes(row);
       addToCounters(region, scopes, facts, +1, kindOf, daily, stock);
       upserts.push({ region, caseId: id, scopes: scopes.receipt, handlingScopes: scopes.handling, items: facts, eventCount: row.eventCount, updatedAt: now });
+      if (row.accusedUnitPaths.length > 0) accusations.push({ region, caseId: id, accusedUnitPaths: row.accusedUnitPaths, scopes: scopes.receipt, handlingScopes: scopes.handling, items: facts });
     }
     for (let i = 0; i < upserts.length; i += 500) {
       await tx
@@ -192,6 +198,9 @@ async function rollupBatch(ctx: AppContext, tx: Tx, size: number): Promise<numbe
         });
     }
     if (gone.length) await tx.delete(caseFacts).where(and(eq(caseFacts.region, region), inArray(caseFacts.caseId, gone)));
+    // the accusations' copy: replaced for the whole batch (a case may have stopped accusing, or moved)
+    await tx.delete(accusationFacts).where(and(eq(accusationFacts.region, region), inArray(accusationFacts.caseId, ids)));
+    if (accusations.length) await tx.insert(accusationFacts).values(accusations);
   }
 
   await writeDeltas(tx, daily, stock);

@@ -18,7 +18,7 @@ import type { AnnualReport, Assessment, AssessmentWeights, RateKey, UnitRef } fr
 import { findUnitsById } from '../store/org-repository.js';
 import { categories, cockpitDaily, orgUnits, unitDeductions } from '../store/schema.js';
 import type { AppContext, StaffActor } from './context.js';
-import { RANKING_METRICS, TIER_LABELS, concurrently, hiddenAccusations, periodSums, scopeUnit, unitRates, type HiddenArg } from './cockpit.js';
+import { RANKING_METRICS, TIER_LABELS, periodSums, readConsistently, scopeUnit, unitRates, type HiddenArg } from './cockpit.js';
 import { readSetting } from './settings.js';
 import { annualSuggestions } from './annual-report.js';
 
@@ -49,33 +49,34 @@ export async function monthlyAssessment(ctx: AppContext, actor: StaffActor, q: {
     .where(and(eq(orgUnits.kind, q.kind), eq(orgUnits.active, true), sql`starts_with(${orgUnits.path}, ${scope.path})`))
     .orderBy(asc(orgUnits.code));
   const ids = units.map((u) => u.id);
-  const hidden = concurrently(hiddenAccusations(ctx, actor, units));
-  const [rated, deductions, weights] = await Promise.all([
-    unitRates(ctx, ids, { from: first, to: last }, hidden),
-    ids.length
-      ? ctx.db
-          .select({ unitId: unitDeductions.unitId, points: sql<number>`sum(${unitDeductions.points})::float8` })
-          .from(unitDeductions)
-          .where(and(eq(unitDeductions.region, ctx.config.REGION), eq(unitDeductions.month, q.month), inArray(unitDeductions.unitId, ids)))
-          .groupBy(unitDeductions.unitId)
-      : Promise.resolve([]),
-    readAssessmentWeights(ctx),
-  ]);
-  const lost = new Map(deductions.map((d) => [d.unitId, Number(d.points)]));
-  const rows = scoreUnits(
-    units.map((u) => {
-      const r = rated.get(u.id)!;
-      return {
-        unit: ref(u),
-        rates: Object.fromEntries(r.rates.map((x) => [x.key, { numerator: x.numerator, denominator: x.denominator }])) as Record<RateKey, { numerator: number; denominator: number }>,
-        deductions: lost.get(u.id) ?? 0,
-        received: total(r.sums, 'received'),
-        settled: total(r.sums, 'settled'),
-      };
-    }),
-    weights,
-  );
-  return { month: q.month, scope: ref(scope), kind: q.kind, weights, explanation: assessmentExplanation(weights), rows, generatedAt: ctx.now().toISOString() };
+  return readConsistently(ctx, actor, units, async (ctx, hidden) => {
+    const [rated, deductions, weights] = await Promise.all([
+      unitRates(ctx, ids, { from: first, to: last }, hidden),
+      ids.length
+        ? ctx.db
+            .select({ unitId: unitDeductions.unitId, points: sql<number>`sum(${unitDeductions.points})::float8` })
+            .from(unitDeductions)
+            .where(and(eq(unitDeductions.region, ctx.config.REGION), eq(unitDeductions.month, q.month), inArray(unitDeductions.unitId, ids)))
+            .groupBy(unitDeductions.unitId)
+        : Promise.resolve([]),
+      readAssessmentWeights(ctx),
+    ]);
+    const lost = new Map(deductions.map((d) => [d.unitId, Number(d.points)]));
+    const rows = scoreUnits(
+      units.map((u) => {
+        const r = rated.get(u.id)!;
+        return {
+          unit: ref(u),
+          rates: Object.fromEntries(r.rates.map((x) => [x.key, { numerator: x.numerator, denominator: x.denominator }])) as Record<RateKey, { numerator: number; denominator: number }>,
+          deductions: lost.get(u.id) ?? 0,
+          received: total(r.sums, 'received'),
+          settled: total(r.sums, 'settled'),
+        };
+      }),
+      weights,
+    );
+    return { month: q.month, scope: ref(scope), kind: q.kind, weights, explanation: assessmentExplanation(weights), rows, generatedAt: ctx.now().toISOString() };
+  });
 }
 
 /** Given a reader, a year and a unit in his scope, returns the figures of the annual report (Art. 41). */
@@ -83,40 +84,41 @@ export async function annualReport(ctx: AppContext, actor: StaffActor, q: { year
   const scope = await scopeUnit(ctx, actor, q.unitId);
   if (!Number.isInteger(q.year) || q.year < 2000 || q.year > 2100) throw new AppError('COCKPIT_BAD_PERIOD', { year: q.year });
   const period = { from: `${q.year}-01-01`, to: `${q.year}-12-31` };
-  const hidden = concurrently(hiddenAccusations(ctx, actor, [scope]));
-  const [rated, rankings, monthly, cats] = await Promise.all([
-    unitRates(ctx, [scope.id], period, hidden),
-    periodSums(ctx, [scope.id], period, RANKING_METRICS, hidden),
-    monthlySeries(ctx, scope.id, q.year, hidden),
-    ctx.db.select({ code: categories.code, name: categories.name }).from(categories).where(eq(categories.level, 1)),
-  ]);
-  const { sums: rateSums, rates } = rated.get(scope.id)!;
-  const sums = new Map([...rateSums, ...(rankings.get(scope.id) ?? new Map())]);
-  const catName = new Map(cats.map((c) => [c.code, c.name]));
-  const top = (metric: string, n = 10) =>
-    [...(sums.get(metric) ?? new Map())]
-      .filter(([, v]) => v > 0)
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .slice(0, n);
-  const accused = top('accused');
-  const petitioned = top('petitioned');
-  const named = await findUnitsById(ctx.db, [...accused, ...petitioned].map(([id]) => id));
-  const unitOf = (id: string): UnitRef => (named.has(id) ? ref(named.get(id)!) : { id, name: '（已撤销单位）', kind: 'unknown' });
-  const base: Omit<AnnualReport, 'suggestions'> = {
-    year: q.year,
-    scope: ref(scope),
-    generatedAt: ctx.now().toISOString(),
-    received: total(sums, 'received'),
-    byChannel: top('received', 20).map(([c, count]) => ({ label: CHANNEL_LABELS[c as Channel] ?? c, count })),
-    byCategory: top('received_cat', 20).map(([code, count]) => ({ name: code === 'none' ? '未分类' : (catName.get(code) ?? code), count })),
-    mostAccused: accused.map(([id, count]) => ({ unit: unitOf(id), count })),
-    mostPetitioned: petitioned.map(([id, count]) => ({ unit: unitOf(id), count })),
-    supervision: { dispatched: total(sums, 'dispatched'), chased: total(sums, 'chased'), supervised: total(sums, 'supervised') },
-    rates,
-    tiers: tierCounts(sums).map((t) => ({ ...t, label: TIER_LABELS[t.tier] })),
-    byMonth: monthly,
-  };
-  return { ...base, suggestions: annualSuggestions(base) };
+  return readConsistently(ctx, actor, [scope], async (ctx, hidden) => {
+    const [rated, rankings, monthly, cats] = await Promise.all([
+      unitRates(ctx, [scope.id], period, hidden),
+      periodSums(ctx, [scope.id], period, RANKING_METRICS, hidden),
+      monthlySeries(ctx, scope.id, q.year, hidden),
+      ctx.db.select({ code: categories.code, name: categories.name }).from(categories).where(eq(categories.level, 1)),
+    ]);
+    const { sums: rateSums, rates } = rated.get(scope.id)!;
+    const sums = new Map([...rateSums, ...(rankings.get(scope.id) ?? new Map())]);
+    const catName = new Map(cats.map((c) => [c.code, c.name]));
+    const top = (metric: string, n = 10) =>
+      [...(sums.get(metric) ?? new Map())]
+        .filter(([, v]) => v > 0)
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .slice(0, n);
+    const accused = top('accused');
+    const petitioned = top('petitioned');
+    const named = await findUnitsById(ctx.db, [...accused, ...petitioned].map(([id]) => id));
+    const unitOf = (id: string): UnitRef => (named.has(id) ? ref(named.get(id)!) : { id, name: '（已撤销单位）', kind: 'unknown' });
+    const base: Omit<AnnualReport, 'suggestions'> = {
+      year: q.year,
+      scope: ref(scope),
+      generatedAt: ctx.now().toISOString(),
+      received: total(sums, 'received'),
+      byChannel: top('received', 20).map(([c, count]) => ({ label: CHANNEL_LABELS[c as Channel] ?? c, count })),
+      byCategory: top('received_cat', 20).map(([code, count]) => ({ name: code === 'none' ? '未分类' : (catName.get(code) ?? code), count })),
+      mostAccused: accused.map(([id, count]) => ({ unit: unitOf(id), count })),
+      mostPetitioned: petitioned.map(([id, count]) => ({ unit: unitOf(id), count })),
+      supervision: { dispatched: total(sums, 'dispatched'), chased: total(sums, 'chased'), supervised: total(sums, 'supervised') },
+      rates,
+      tiers: tierCounts(sums).map((t) => ({ ...t, label: TIER_LABELS[t.tier] })),
+      byMonth: monthly,
+    };
+    return { ...base, suggestions: annualSuggestions(base) } as AnnualReport;
+  });
 }
 
 /** Given a unit and a year, returns received and settled per month (one grouped range scan per metric). */

@@ -17,7 +17,7 @@ import { rateFrom } from '../domain/cockpit/assessment-score.js';
 import { DEFAULT_INDEX_WEIGHTS, indexExplanation, mapIndex, rateCounts, tierCounts, total, validateIndexWeights, type Sums } from '../domain/cockpit/figures.js';
 import { RATE_KEYS, type CockpitFigures, type CockpitMap, type IndexWeights, type Rate, type Tier, type UnitRef } from '../domain/cockpit/types.js';
 import { findUnit, findUnitsById, pathIds, type UnitRow } from '../store/org-repository.js';
-import { caseFacts, cases, categories, cockpitDaily, cockpitStock, orgUnits, warnings } from '../store/schema.js';
+import { accusationFacts, categories, cockpitDaily, cockpitStock, orgUnits, warnings } from '../store/schema.js';
 import type { AppContext, StaffActor } from './context.js';
 import { readSetting } from './settings.js';
 import { childShapes } from './org-shapes.js';
@@ -40,8 +40,9 @@ export const LAST_DAY = '2100-12-31';
  */
 const SUM_METRICS = (Object.keys(METRICS) as Metric[]).filter((m) => !['kw', 'open', 'overdue', 'accused', 'petitioned'].includes(m));
 export const RANKING_METRICS = ['accused', 'petitioned'] as const;
-/** Hot words are the keywords of the cases received in the period's last week. */
+/** Hot words are the keywords of the cases received in the period's last week, the HOT_WORDS most frequent. */
 export const HOT_DAYS = 7;
+const HOT_WORDS = 30;
 
 export interface Period {
   from: string;
@@ -167,68 +168,73 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
   const unit = await scopeUnit(ctx, actor, q.unitId);
   const p = periodOf(ctx, q);
   const hotFrom = maxDay(p.from, addDays(p.to, -(HOT_DAYS - 1)));
-  const hidden = concurrently(hiddenAccusations(ctx, actor, [unit]));
-  const [rated, volumeRows, hot, stock, warn, cats, pending] = await Promise.all([
-    unitRates(ctx, [unit.id], p, hidden),
-    ctx.db
-      .select({ day: cockpitDaily.day, dim: cockpitDaily.dim, value: cockpitDaily.value })
-      .from(cockpitDaily)
-      .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'received'), gte(cockpitDaily.day, p.from), lte(cockpitDaily.day, p.to))),
-    ctx.db
-      .select({ word: cockpitDaily.dim, count: sql<string>`sum(${cockpitDaily.value})` })
-      .from(cockpitDaily)
-      .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'kw'), gte(cockpitDaily.day, hotFrom), lte(cockpitDaily.day, p.to)))
-      .groupBy(cockpitDaily.dim)
-      .orderBy(desc(sql`sum(${cockpitDaily.value})`), asc(cockpitDaily.dim))
-      .limit(30),
-    stocks(ctx, [unit.id], ['open', 'overdue'], hidden),
-    openWarnings(ctx, actor, unit),
-    categoryNames(ctx),
-    pendingRollups(ctx),
-  ]);
-  const { sums, rates } = rated.get(unit.id)!;
-  const st = stock.get(unit.id)!;
+  return readConsistently(ctx, actor, [unit], async (ctx, hidden) => {
+    const hiddenWords = new Map<string, number>();
+    for (const it of (await hidden).get(unit.id) ?? []) if (it.metric === 'kw' && it.day >= hotFrom && it.day <= p.to) hiddenWords.set(it.dim, (hiddenWords.get(it.dim) ?? 0) + it.value);
+    const [rated, volumeRows, hot, stock, warn, cats, pending] = await Promise.all([
+      unitRates(ctx, [unit.id], p, hidden),
+      ctx.db
+        .select({ day: cockpitDaily.day, dim: cockpitDaily.dim, value: cockpitDaily.value })
+        .from(cockpitDaily)
+        .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'received'), gte(cockpitDaily.day, p.from), lte(cockpitDaily.day, p.to))),
+      ctx.db
+        .select({ word: cockpitDaily.dim, count: sql<string>`sum(${cockpitDaily.value})` })
+        .from(cockpitDaily)
+        .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'kw'), gte(cockpitDaily.day, hotFrom), lte(cockpitDaily.day, p.to)))
+        .groupBy(cockpitDaily.dim)
+        .orderBy(desc(sql`sum(${cockpitDaily.value})`), asc(cockpitDaily.dim))
+        // enough to fill 30 once the hidden words are taken off and the rest re-ranked
+        .limit(HOT_WORDS + hiddenWords.size),
+      stocks(ctx, [unit.id], ['open', 'overdue'], hidden),
+      openWarnings(ctx, actor, unit),
+      categoryNames(ctx),
+      pendingRollups(ctx),
+    ]);
+    const { sums, rates } = rated.get(unit.id)!;
+    const st = stock.get(unit.id)!;
 
-  const days = Array.from({ length: daysBetween(p.from, p.to) }, (_, i) => addDays(p.from, i));
-  const dayIndex = new Map(days.map((d, i) => [d, i]));
-  const byChannel = new Map<string, number[]>();
-  const hiddenItems = (await hidden).get(unit.id) ?? [];
-  const hiddenReceived = hiddenItems.filter((it) => it.metric === 'received' && dayIndex.has(it.day)).map((it) => ({ ...it, value: -it.value }));
-  for (const r of [...volumeRows, ...hiddenReceived]) {
-    if (!byChannel.has(r.dim)) byChannel.set(r.dim, days.map(() => 0));
-    byChannel.get(r.dim)![dayIndex.get(r.day)!]! += Number(r.value);
-  }
-  const hotHidden = new Map<string, number>();
-  for (const it of hiddenItems) if (it.metric === 'kw' && it.day >= hotFrom && it.day <= p.to) hotHidden.set(it.dim, (hotHidden.get(it.dim) ?? 0) + it.value);
-  const channels = [...byChannel]
-    .filter(([, counts]) => counts.some((n) => n !== 0))
-    .map(([channel, counts]) => ({ channel, label: CHANNEL_LABELS[channel as Channel] ?? channel, counts, total: counts.reduce((a, b) => a + b, 0) }))
-    .sort((a, b) => b.total - a.total || a.channel.localeCompare(b.channel));
+    const days = Array.from({ length: daysBetween(p.from, p.to) }, (_, i) => addDays(p.from, i));
+    const dayIndex = new Map(days.map((d, i) => [d, i]));
+    const byChannel = new Map<string, number[]>();
+    const hiddenReceived = ((await hidden).get(unit.id) ?? []).filter((it) => it.metric === 'received' && dayIndex.has(it.day)).map((it) => ({ ...it, value: -it.value }));
+    for (const r of [...volumeRows, ...hiddenReceived]) {
+      if (!byChannel.has(r.dim)) byChannel.set(r.dim, days.map(() => 0));
+      byChannel.get(r.dim)![dayIndex.get(r.day)!]! += Number(r.value);
+    }
+    const channels = [...byChannel]
+      .filter(([, counts]) => counts.some((n) => n !== 0))
+      .map(([channel, counts]) => ({ channel, label: CHANNEL_LABELS[channel as Channel] ?? channel, counts, total: counts.reduce((a, b) => a + b, 0) }))
+      .sort((a, b) => b.total - a.total || a.channel.localeCompare(b.channel));
 
-  const overdueDims = [...(st.get('overdue') ?? new Map())].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const overdueUnits = await findUnitsById(ctx.db, overdueDims.slice(0, 20).map(([id]) => id));
-  const categoriesOut = [...(sums.get('received_cat') ?? new Map())]
-    .filter(([, n]) => n > 0)
-    .map(([code, count]) => ({ code, name: code === 'none' ? '未分类' : (cats.get(code) ?? code), count }))
-    .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+    const overdueDims = [...(st.get('overdue') ?? new Map())].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const overdueUnits = await findUnitsById(ctx.db, overdueDims.slice(0, 20).map(([id]) => id));
+    const categoriesOut = [...(sums.get('received_cat') ?? new Map())]
+      .filter(([, n]) => n > 0)
+      .map(([code, count]) => ({ code, name: code === 'none' ? '未分类' : (cats.get(code) ?? code), count }))
+      .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
 
-  return {
-    unit: ref(unit),
-    from: p.from,
-    to: p.to,
-    generatedAt: ctx.now().toISOString(),
-    volume: { days, total: total(sums, 'received'), byChannel: channels },
-    rates,
-    tiers: tierCounts(sums).map((t) => ({ ...t, label: TIER_LABELS[t.tier] })),
-    categories: categoriesOut,
-    hotWords: hot.map((h) => ({ word: h.word, count: Number(h.count) - (hotHidden.get(h.word) ?? 0) })).filter((h) => h.count > 0),
-    warnings: warn,
-    open: total(st, 'open'),
-    overdue: total(st, 'overdue'),
-    overdueByUnit: overdueDims.slice(0, 20).map(([id, count]) => ({ unit: overdueUnits.has(id) ? ref(overdueUnits.get(id)!) : { id, name: '（已撤销单位）', kind: 'unknown' }, count })),
-    supervision: { dispatched: total(sums, 'dispatched'), chased: total(sums, 'chased'), supervised: total(sums, 'supervised') },
-    pending,
-  };
+    return {
+      unit: ref(unit),
+      from: p.from,
+      to: p.to,
+      generatedAt: ctx.now().toISOString(),
+      volume: { days, total: total(sums, 'received'), byChannel: channels },
+      rates,
+      tiers: tierCounts(sums).map((t) => ({ ...t, label: TIER_LABELS[t.tier] })),
+      categories: categoriesOut,
+      hotWords: hot
+        .map((h) => ({ word: h.word, count: Number(h.count) - (hiddenWords.get(h.word) ?? 0) }))
+        .filter((h) => h.count > 0)
+        .sort((a, b) => b.count - a.count || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0))
+        .slice(0, HOT_WORDS),
+      warnings: warn,
+      open: total(st, 'open'),
+      overdue: total(st, 'overdue'),
+      overdueByUnit: overdueDims.slice(0, 20).map(([id, count]) => ({ unit: overdueUnits.has(id) ? ref(overdueUnits.get(id)!) : { id, name: '（已撤销单位）', kind: 'unknown' }, count })),
+      supervision: { dispatched: total(sums, 'dispatched'), chased: total(sums, 'chased'), supervised: total(sums, 'supervised') },
+      pending,
+    };
+  });
 }
 
 const maxDay = (a: string, b: string) => (a > b ? a : b);
@@ -290,19 +296,19 @@ export async function cockpitMap(ctx: AppContext, actor: StaffActor, q: { unitId
         .where(and(eq(orgUnits.parentId, unit.id), eq(orgUnits.active, true), inArray(orgUnits.kind, MAP_KINDS)))
         .orderBy(asc(orgUnits.code));
   const ids = children.map((c) => c.id);
-  const hidden = concurrently(hiddenAccusations(ctx, actor, children));
-  const [sums, stock, warn, weights, shapes, trailUnits] = await Promise.all([
-    periodSums(ctx, ids, p, ['received', 'eval_contacted', 'eval_satisfied'], hidden),
-    stocks(ctx, ids, ['overdue'], hidden),
-    warningsPerArea(ctx, actor, children),
-    readIndexWeights(ctx),
-    childShapes(ctx, unit.id),
-    findUnitsById(ctx.db, pathIds(unit.path)),
-  ]);
-  const inputs = children.map((c) => {
-    const s = sums.get(c.id)!;
-    const reached = total(s, 'eval_contacted');
-    return { volume: total(s, 'received'), overdue: total(stock.get(c.id)!, 'overdue'), satisfaction: reached > 0 ? total(s, 'eval_satisfied') / reached : null, warnings: warn.get(c.id) ?? 0 };
+  return readConsistently(ctx, actor, children, async (ctx, hidden) => {
+    const [sums, stock, warn, weights, shapes, trailUnits] = await Promise.all([
+      periodSums(ctx, ids, p, ['received', 'eval_contacted', 'eval_satisfied'], hidden),
+      stocks(ctx, ids, ['overdue'], hidden),
+      warningsPerArea(ctx, actor, children),
+      readIndexWeights(ctx),
+      childShapes(ctx, unit.id),
+      findUnitsById(ctx.db, pathIds(unit.path)),
+    ]);
+    const inputs = children.map((c) => {
+      const s = sums.get(c.id)!;
+      const reached = total(s, 'eval_contacted');
+      return { volume: total(s, 'received'), overdue: total(stock.get(c.id)!, 'overdue'), satisfaction: reached > 0 ? total(s, 'eval_satisfied') / reached : null, warnings: warn.get(c.id) ?? 0 };
   });
   const idx = mapIndex(inputs, weights);
   const scopeDepth = pathIds(actor.scopePath).length;
@@ -321,6 +327,7 @@ export async function cockpitMap(ctx: AppContext, actor: StaffActor, q: { unitId
     areas: children.map((c, i) => ({ unit: ref(c), ...inputs[i]!, ...idx[i]!, hasChildren: !LEAF_KINDS.has(c.kind) })),
     geojson: shapes as CockpitMap['geojson'],
   };
+  });
 }
 
 /** Given areas, returns how many open warnings concern each (one query over the small warnings table). */
@@ -356,30 +363,22 @@ export function concurrently<T>(p: Promise<T>): Promise<T> {
  * caseScopes keeps an accusation out of the accused subtree's figures; but a reader inside it may read
  * a unit above it (a supervisor of the 信访局 reads the district) or beside it (a street where the
  * accuser lives), where the accusation is counted — there it is taken off again for him, exactly as
- * the worker added it (case_facts holds the items it folded), so no figure, rate, hot word or "most
- * complained" line betrays it. One index lookup (partial GIN on accused paths) that finds nothing for
- * almost every reader.
+ * the worker added it (accusation_facts keeps the items it folded for each accusation), so no figure,
+ * rate, hot word or "most complained" line betrays it. One GIN lookup in that small table, and none
+ * at all for a reader whose unit has no ancestor outside the unit he reads.
  */
 export async function hiddenAccusations(ctx: AppContext, actor: StaffActor, units: readonly Pick<UnitRow, 'id' | 'path' | 'kind'>[]): Promise<Hidden> {
-  const own = pathPrefixes(actor.unitPath);
-  const hiddenPaths = new Map<string, string[]>();
-  for (const u of units) {
-    // an accusation against the unit read or one above it is already out of its figures (caseScopes)
-    const elsewhere = own.filter((prefix) => !u.path.startsWith(prefix));
-    if (elsewhere.length > 0) hiddenPaths.set(u.id, elsewhere);
-  }
+  const hiddenPaths = hiddenPathsFor(actor, units);
   if (hiddenPaths.size === 0) return NOTHING_HIDDEN;
   const allPaths = [...new Set([...hiddenPaths.values()].flat())];
   const rows = await ctx.db
-    .select({ scopes: caseFacts.scopes, handlingScopes: caseFacts.handlingScopes, items: caseFacts.items, accused: cases.accusedUnitPaths })
-    .from(cases)
-    .innerJoin(caseFacts, and(eq(caseFacts.region, cases.region), eq(caseFacts.caseId, cases.id)))
+    .select({ scopes: accusationFacts.scopes, handlingScopes: accusationFacts.handlingScopes, items: accusationFacts.items, accused: accusationFacts.accusedUnitPaths })
+    .from(accusationFacts)
     .where(
       and(
-        eq(cases.region, ctx.config.REGION),
-        sql`cardinality(${cases.accusedUnitPaths}) > 0`,
-        sql`${cases.accusedUnitPaths} && ${toTextArray(allPaths)}`,
-        sql`(${caseFacts.scopes} && ${toUuidArray([...hiddenPaths.keys()])} or ${caseFacts.handlingScopes} && ${toUuidArray([...hiddenPaths.keys()])})`,
+        eq(accusationFacts.region, ctx.config.REGION),
+        sql`${accusationFacts.accusedUnitPaths} && ${toTextArray(allPaths)}`,
+        sql`(${accusationFacts.scopes} && ${toUuidArray([...hiddenPaths.keys()])} or coalesce(${accusationFacts.handlingScopes}, '{}') && ${toUuidArray([...hiddenPaths.keys()])})`,
       ),
     );
   const out = new Map<string, FactItem[]>();
@@ -402,6 +401,40 @@ export async function hiddenAccusations(ctx: AppContext, actor: StaffActor, unit
     }
   }
   return out;
+}
+
+/** Given a reader and units, returns per unit the accused paths whose accusations are to be taken off (his unit and its ancestors outside that unit). */
+function hiddenPathsFor(actor: StaffActor, units: readonly Pick<UnitRow, 'id' | 'path'>[]): Map<string, string[]> {
+  const own = pathPrefixes(actor.unitPath);
+  const out = new Map<string, string[]>();
+  for (const u of units) {
+    // an accusation against the unit read or one above it is already out of its figures (caseScopes)
+    const elsewhere = own.filter((prefix) => !u.path.startsWith(prefix));
+    if (elsewhere.length > 0) out.set(u.id, elsewhere);
+  }
+  return out;
+}
+
+/**
+ * Given a reader, the units he reads and the reads, runs them with the accusations to hide. When there
+ * are any, the lookup and the counters must see the same folds — else an accusation folded between two
+ * reads would show for a moment as +1 (or −1) — so all run in one repeatable-read snapshot (one
+ * connection, one after another); otherwise, the common case, as they are (in parallel on PostgreSQL).
+ */
+export async function readConsistently<T>(
+  ctx: AppContext,
+  actor: StaffActor,
+  units: readonly Pick<UnitRow, 'id' | 'path' | 'kind'>[],
+  reads: (ctx: AppContext, hidden: Promise<Hidden>) => Promise<T>,
+): Promise<T> {
+  if (hiddenPathsFor(actor, units).size === 0) return reads(ctx, Promise.resolve(NOTHING_HIDDEN));
+  return ctx.db.transaction(
+    async (tx) => {
+      const inSnapshot: AppContext = { ...ctx, db: tx as unknown as AppContext['db'] };
+      return reads(inSnapshot, concurrently(hiddenAccusations(inSnapshot, actor, units)));
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
 }
 
 /** Given a unit path '/a/b/c/', returns '/a/', '/a/b/', '/a/b/c/'. */

@@ -111,9 +111,10 @@ export async function registerCase(
     const units = await resolveUnits(ctx, tx, actor, input);
     const category = input.categoryCode ? await findCategory(tx, input.categoryCode) : null;
     const receivedAt = input.receivedAt ?? now;
-    // A split petition's parts are not repeat petitions of their (still open) parent.
+    // A split petition's parts are not repeat petitions of their (still open) parent: they are repeats
+    // exactly when the petition was one.
     const isPart = !!input.parentCaseId;
-    const earlier = isPart ? false : await hasEarlierCaseOfSamePerson(tx, region, prepared, category?.code ?? null);
+    const earlier = isPart ? await isRepeatPetition(tx, region, input.parentCaseId!) : await hasEarlierCaseOfSamePerson(tx, region, prepared, category?.code ?? null);
     const person = {
       idIndexes: prepared.map((p) => p.idBidx).filter((x): x is string => !!x),
       phoneIndexes: prepared.map((p) => p.phoneBidx).filter((x): x is string => !!x),
@@ -392,6 +393,12 @@ async function nextCaseNumber(tx: Tx, region: string, year: number): Promise<str
     .onConflictDoUpdate({ target: [caseCounters.region, caseCounters.year], set: { last: sql`${caseCounters.last} + 1` } })
     .returning({ last: caseCounters.last });
   return `${region}-${String(year).padStart(4, '0')}-${String(row!.last).padStart(6, '0')}`;
+}
+
+/** Given a case, returns whether it is flagged a repeat petition. */
+async function isRepeatPetition(tx: Tx, region: string, caseId: string): Promise<boolean> {
+  const [row] = await tx.select({ flags: cases.flags }).from(cases).where(and(eq(cases.region, region), eq(cases.id, caseId)));
+  return row?.flags.includes('repeat') ?? false;
 }
 
 /**

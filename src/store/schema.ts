@@ -186,8 +186,6 @@ export const cases = pgTable(
       .on(t.region, sql`left(${t.categoryCode}, 2)`, t.receivedAt)
       .where(sql`${t.leadUnitId} is not null`),
     index('cases_search_idx').using('gin', sql`to_tsvector('simple', ${t.searchText})`),
-    /** the cockpit hides accusations against a reader's own unit from his figures: find them by accused path */
-    index('cases_accused_idx').using('gin', t.accusedUnitPaths).where(sql`cardinality(${t.accusedUnitPaths}) > 0`),
   ],
 );
 
@@ -748,7 +746,7 @@ export const caseFacts = pgTable(
   {
     region: text('region').notNull(),
     caseId: uuid('case_id').notNull(),
-    /** the units whose figures count this case: every unit on its owner/lead/assist paths, less accused subtrees */
+    /** the units counting its receipt metrics (case-facts.ts caseScopes), or all of its metrics when handling_scopes is null */
     scopes: uuid('scopes').array().notNull(),
     /** the units counting its handling metrics (case-facts.ts caseScopes; `scopes` then holds the receipt side); null: folded before the two sides, all counted for `scopes` */
     handlingScopes: uuid('handling_scopes').array(),
@@ -759,6 +757,25 @@ export const caseFacts = pgTable(
     updatedAt: ts('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.region, t.caseId] })],
+);
+
+/**
+ * The case_facts of accusations only (about 1 % of cases), with their accused paths: the cockpit takes
+ * them off the figures of a reader inside an accused unit (services/cockpit.ts hiddenAccusations) from
+ * this small table, which stays in memory, instead of fetching scattered rows of cases and case_facts.
+ * The worker writes it with case_facts, in the same transaction.
+ */
+export const accusationFacts = pgTable(
+  'accusation_facts',
+  {
+    region: text('region').notNull(),
+    caseId: uuid('case_id').notNull(),
+    accusedUnitPaths: text('accused_unit_paths').array().notNull(),
+    scopes: uuid('scopes').array().notNull(),
+    handlingScopes: uuid('handling_scopes').array(),
+    items: text('items').array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.caseId] }), index('accusation_facts_accused_idx').using('gin', t.accusedUnitPaths)],
 );
 
 /** Daily counters per unit (its whole subtree): metric + dimension (channel, tier, category, word…). */

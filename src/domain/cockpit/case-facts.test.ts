@@ -136,7 +136,7 @@ describe('case facts and the rates from them', () => {
     expect(caseFacts(extended, e, kindOf).some((i) => i.metric === 'overdue')).toBe(false);
   });
 
-  it('charges an overdue case to the unit its notice held responsible, such as a review clock’s reviewing unit', () => {
+  it('charges an overdue case to the unit its overdue notice named', () => {
     const review = fixture({ state: 'under_review', leadUnitId: 'C', snapshot: { clocks: { review: { startedAt: '2026-04-01T02:00:00Z', dueAt: '2026-05-01T02:00:00Z', pausedMs: 0, pausedSince: null, extensionDays: 0, stoppedAt: null } } } }, [
       ['case.registered', '2026-03-02', {}],
       ['case.overdue', '2026-05-01', { clock: 'review', dueAt: '2026-05-01T02:00:00Z', unitId: 'D' }],

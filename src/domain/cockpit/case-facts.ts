@@ -16,10 +16,11 @@ import type { Tier } from './types.js';
 /**
  * The version of what caseFacts computes: raised whenever a case's facts change meaning, so that boot
  * queues every case once more and the worker refolds them by difference (2: a split petition's parts
- * no longer count as received; 3: overdue cases are charged to the unit their notice held responsible;
- * 4: receipt and handling counted for their own units, see caseScopes).
+ * no longer count as received; 3: overdue cases are charged to the unit their notice named;
+ * 4: receipt and handling counted for their own units, see caseScopes; 5: a split part's lead is not
+ * counted among the units petitioned, its parent's is).
  */
-export const FACTS_VERSION = 4;
+export const FACTS_VERSION = 5;
 
 /** The counters, with what each counts (the rates in rates.ts are quotients of these). */
 export const METRICS = {
@@ -47,7 +48,7 @@ export const METRICS = {
   backlog_out: 'backlog cases resolved (closed, answered, finalised) after becoming backlog',
   backlog_left: 'backlog cases that left without resolution (withdrawn, merged, refused)',
   open: 'stock: cases open now',
-  overdue: 'stock: open cases overdue now, by the unit answerable (the one the overdue notice held responsible; else the lead unit, else where received)',
+  overdue: 'stock: open cases overdue now, by the unit answerable (the one its overdue notice named; else the lead unit for the handling clock, else where received)',
 } as const;
 export type Metric = keyof typeof METRICS;
 
@@ -133,8 +134,8 @@ export function caseFacts(c: FactCase, events: readonly FactEvent[], kindOf: Uni
     if (repeat) add(received, 'repeat');
     for (const p of c.accusedUnitPaths) add(received, 'accused', lastId(p));
     if (!c.confidential) for (const w of c.keywords.slice(0, 3)) add(received, 'kw', w);
+    if (c.leadUnitId) add(received, 'petitioned', c.leadUnitId);
   }
-  if (c.leadUnitId) add(received, 'petitioned', c.leadUnitId);
 
   let decided = false;
   let forwardOverdue = false;
@@ -227,7 +228,7 @@ function overdueAnswerable(c: FactCase, events: readonly FactEvent[]): string | 
     const clock = c.snapshot.clocks[e.data.clock as ClockName];
     if (!clock || clock.stoppedAt !== null || clock.pausedSince !== null) continue;
     if (typeof e.data.dueAt !== 'string' || Date.parse(e.data.dueAt) !== Date.parse(clock.dueAt)) continue;
-    // the unit the sweeper held responsible and told (a review clock's reviewing unit, say)
+    // the unit the overdue notice held responsible (the sweeper names the lead for the handling clock)
     if (typeof e.data.unitId === 'string' && e.data.unitId !== '') return e.data.unitId;
     return e.data.clock === 'handling' && c.leadUnitId ? c.leadUnitId : c.ownerUnitId;
   }
