@@ -18,7 +18,7 @@ import type { AnnualReport, Assessment, AssessmentWeights, RateKey, UnitRef } fr
 import { findUnitsById } from '../store/org-repository.js';
 import { categories, cockpitDaily, orgUnits, unitDeductions } from '../store/schema.js';
 import type { AppContext, StaffActor } from './context.js';
-import { RANKING_METRICS, TIER_LABELS, periodSums, readConsistently, scopeUnit, unitRates, type HiddenArg } from './cockpit.js';
+import { RANKING_METRICS, TIER_LABELS, gather, periodSums, readConsistently, scopeUnit, unitRates, type HiddenArg } from './cockpit.js';
 import { readSetting } from './settings.js';
 import { annualSuggestions } from './annual-report.js';
 
@@ -50,17 +50,17 @@ export async function monthlyAssessment(ctx: AppContext, actor: StaffActor, q: {
     .orderBy(asc(orgUnits.code));
   const ids = units.map((u) => u.id);
   return readConsistently(ctx, actor, units, async (ctx, hidden) => {
-    const [rated, deductions, weights] = await Promise.all([
-      unitRates(ctx, ids, { from: first, to: last }, hidden),
-      ids.length
+    const [rated, deductions, weights] = await gather(ctx, [
+      () => unitRates(ctx, ids, { from: first, to: last }, hidden),
+      () => ids.length
         ? ctx.db
             .select({ unitId: unitDeductions.unitId, points: sql<number>`sum(${unitDeductions.points})::float8` })
             .from(unitDeductions)
             .where(and(eq(unitDeductions.region, ctx.config.REGION), eq(unitDeductions.month, q.month), inArray(unitDeductions.unitId, ids)))
             .groupBy(unitDeductions.unitId)
         : Promise.resolve([]),
-      readAssessmentWeights(ctx),
-    ]);
+      () => readAssessmentWeights(ctx),
+    ] as const);
     const lost = new Map(deductions.map((d) => [d.unitId, Number(d.points)]));
     const rows = scoreUnits(
       units.map((u) => {
@@ -85,12 +85,12 @@ export async function annualReport(ctx: AppContext, actor: StaffActor, q: { year
   if (!Number.isInteger(q.year) || q.year < 2000 || q.year > 2100) throw new AppError('COCKPIT_BAD_PERIOD', { year: q.year });
   const period = { from: `${q.year}-01-01`, to: `${q.year}-12-31` };
   return readConsistently(ctx, actor, [scope], async (ctx, hidden) => {
-    const [rated, rankings, monthly, cats] = await Promise.all([
-      unitRates(ctx, [scope.id], period, hidden),
-      periodSums(ctx, [scope.id], period, RANKING_METRICS, hidden),
-      monthlySeries(ctx, scope.id, q.year, hidden),
-      ctx.db.select({ code: categories.code, name: categories.name }).from(categories).where(eq(categories.level, 1)),
-    ]);
+    const [rated, rankings, monthly, cats] = await gather(ctx, [
+      () => unitRates(ctx, [scope.id], period, hidden),
+      () => periodSums(ctx, [scope.id], period, RANKING_METRICS, hidden),
+      () => monthlySeries(ctx, scope.id, q.year, hidden),
+      () => ctx.db.select({ code: categories.code, name: categories.name }).from(categories).where(eq(categories.level, 1)),
+    ] as const);
     const { sums: rateSums, rates } = rated.get(scope.id)!;
     const sums = new Map([...rateSums, ...(rankings.get(scope.id) ?? new Map())]);
     const catName = new Map(cats.map((c) => [c.code, c.name]));

@@ -153,7 +153,7 @@ async function stocks(ctx: AppContext, unitIds: readonly string[], metrics: read
 
 /** Given units, returns each one's rates for a period (the assessment and the annual report read these too). */
 export async function unitRates(ctx: AppContext, unitIds: readonly string[], p: Period, hidden: HiddenArg = NOTHING_HIDDEN): Promise<Map<string, { sums: Sums; rates: Rate[] }>> {
-  const [sums, backlog] = await Promise.all([periodSums(ctx, unitIds, p, SUM_METRICS, hidden), backlogBefore(ctx, unitIds, p.from, hidden)]);
+  const [sums, backlog] = await gather(ctx, [() => periodSums(ctx, unitIds, p, SUM_METRICS, hidden), () => backlogBefore(ctx, unitIds, p.from, hidden)] as const);
   const out = new Map<string, { sums: Sums; rates: Rate[] }>();
   for (const id of unitIds) {
     const s = sums.get(id) ?? new Map();
@@ -171,13 +171,13 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
   return readConsistently(ctx, actor, [unit], async (ctx, hidden) => {
     const hiddenWords = new Map<string, number>();
     for (const it of (await hidden).get(unit.id) ?? []) if (it.metric === 'kw' && it.day >= hotFrom && it.day <= p.to) hiddenWords.set(it.dim, (hiddenWords.get(it.dim) ?? 0) + it.value);
-    const [rated, volumeRows, hot, stock, warn, cats, pending] = await Promise.all([
-      unitRates(ctx, [unit.id], p, hidden),
-      ctx.db
+    const [rated, volumeRows, hot, stock, warn, cats, pending] = await gather(ctx, [
+      () => unitRates(ctx, [unit.id], p, hidden),
+      () => ctx.db
         .select({ day: cockpitDaily.day, dim: cockpitDaily.dim, value: cockpitDaily.value })
         .from(cockpitDaily)
         .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'received'), gte(cockpitDaily.day, p.from), lte(cockpitDaily.day, p.to))),
-      ctx.db
+      () => ctx.db
         .select({ word: cockpitDaily.dim, count: sql<string>`sum(${cockpitDaily.value})` })
         .from(cockpitDaily)
         .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'kw'), gte(cockpitDaily.day, hotFrom), lte(cockpitDaily.day, p.to)))
@@ -185,11 +185,11 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
         .orderBy(desc(sql`sum(${cockpitDaily.value})`), asc(cockpitDaily.dim))
         // enough to fill 30 once the hidden words are taken off and the rest re-ranked
         .limit(HOT_WORDS + hiddenWords.size),
-      stocks(ctx, [unit.id], ['open', 'overdue'], hidden),
-      openWarnings(ctx, actor, unit),
-      categoryNames(ctx),
-      pendingRollups(ctx),
-    ]);
+      () => stocks(ctx, [unit.id], ['open', 'overdue'], hidden),
+      () => openWarnings(ctx, actor, unit),
+      () => categoryNames(ctx),
+      () => pendingRollups(ctx),
+    ] as const);
     const { sums, rates } = rated.get(unit.id)!;
     const st = stock.get(unit.id)!;
 
@@ -256,15 +256,15 @@ const warningsUnder = (actor: StaffActor, path: string) => sql`(
 
 async function openWarnings(ctx: AppContext, actor: StaffActor, unit: UnitRow): Promise<CockpitFigures['warnings']> {
   const where = and(eq(warnings.region, ctx.config.REGION), OPEN_WARNING, warningsUnder(actor, unit.path));
-  const [levels, latest] = await Promise.all([
-    ctx.db.select({ level: warnings.level, n: sql<number>`count(*)::int` }).from(warnings).where(where).groupBy(warnings.level),
-    ctx.db
+  const [levels, latest] = await gather(ctx, [
+    () => ctx.db.select({ level: warnings.level, n: sql<number>`count(*)::int` }).from(warnings).where(where).groupBy(warnings.level),
+    () => ctx.db
       .select({ id: warnings.id, number: warnings.number, title: warnings.title, level: warnings.level, kind: warnings.kind, raisedAt: warnings.raisedAt })
       .from(warnings)
       .where(where)
       .orderBy(sql`case ${warnings.level} when 'urgent' then 0 when 'high' then 1 else 2 end`, desc(warnings.raisedAt))
       .limit(5),
-  ]);
+  ] as const);
   const order = ['urgent', 'high', 'normal'];
   return {
     open: levels.reduce((a, l) => a + l.n, 0),
@@ -297,14 +297,14 @@ export async function cockpitMap(ctx: AppContext, actor: StaffActor, q: { unitId
         .orderBy(asc(orgUnits.code));
   const ids = children.map((c) => c.id);
   return readConsistently(ctx, actor, children, async (ctx, hidden) => {
-    const [sums, stock, warn, weights, shapes, trailUnits] = await Promise.all([
-      periodSums(ctx, ids, p, ['received', 'eval_contacted', 'eval_satisfied'], hidden),
-      stocks(ctx, ids, ['overdue'], hidden),
-      warningsPerArea(ctx, actor, children),
-      readIndexWeights(ctx),
-      childShapes(ctx, unit.id),
-      findUnitsById(ctx.db, pathIds(unit.path)),
-    ]);
+    const [sums, stock, warn, weights, shapes, trailUnits] = await gather(ctx, [
+      () => periodSums(ctx, ids, p, ['received', 'eval_contacted', 'eval_satisfied'], hidden),
+      () => stocks(ctx, ids, ['overdue'], hidden),
+      () => warningsPerArea(ctx, actor, children),
+      () => readIndexWeights(ctx),
+      () => childShapes(ctx, unit.id),
+      () => findUnitsById(ctx.db, pathIds(unit.path)),
+    ] as const);
     const inputs = children.map((c) => {
       const s = sums.get(c.id)!;
       const reached = total(s, 'eval_contacted');
@@ -430,11 +430,24 @@ export async function readConsistently<T>(
   if (hiddenPathsFor(actor, units).size === 0) return reads(ctx, Promise.resolve(NOTHING_HIDDEN));
   return ctx.db.transaction(
     async (tx) => {
+      SERIAL.add(tx);
       const inSnapshot: AppContext = { ...ctx, db: tx as unknown as AppContext['db'] };
-      return reads(inSnapshot, concurrently(hiddenAccusations(inSnapshot, actor, units)));
+      const hidden = await hiddenAccusations(inSnapshot, actor, units);
+      return reads(inSnapshot, Promise.resolve(hidden));
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
+}
+
+/** Transactions whose reads go one after another (one connection runs one query at a time). */
+const SERIAL = new WeakSet<object>();
+
+/** Given the app and reads, runs them in parallel — or one after another inside a snapshot (readConsistently). */
+export async function gather<T extends readonly unknown[]>(ctx: AppContext, reads: { readonly [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  if (!SERIAL.has(ctx.db)) return Promise.all(reads.map((r) => r())) as unknown as Promise<T>;
+  const out: unknown[] = [];
+  for (const r of reads) out.push(await r());
+  return out as unknown as T;
 }
 
 /** Given a unit path '/a/b/c/', returns '/a/', '/a/b/', '/a/b/c/'. */

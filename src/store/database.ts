@@ -88,12 +88,6 @@ async function openPostgres(url: string): Promise<Database> {
     // fail fast instead of queueing forever when the server is gone
     query_timeout: 30_000,
   });
-  // The app's reads are short index range scans; JIT compilation (100+ ms) only pays off for long
-  // analytic queries, and a misestimated cockpit read crossing jit_above_cost spent more on it than on
-  // the scan. Set per session (not as a startup option, which a pooler such as PgBouncer refuses).
-  pool.on('connect', (client) => {
-    client.query('SET jit = off').catch(() => {});
-  });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;

@@ -19,3 +19,13 @@ WHERE cardinality(c."accused_unit_paths") > 0;
 -- cockpit_daily's key carries the value (0009), so a counter update is never HOT and the pages of recent
 -- days stop being all-visible: vacuum it early, so reads stay index-only and the key does not bloat.
 ALTER TABLE "cockpit_daily" SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.05);
+--> statement-breakpoint
+-- The app's reads are short index range scans: JIT compilation (100+ ms) only pays off for long analytic
+-- queries, and a misestimated cockpit read crossing jit_above_cost spent more on it than on the scan. Set
+-- for the database (new sessions); a role that may not alter it keeps the server's setting.
+DO $$
+BEGIN
+  EXECUTE format('ALTER DATABASE %I SET jit = off', current_database());
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'jit left as configured: %', SQLERRM;
+END $$;
