@@ -117,7 +117,7 @@ export async function annualReport(ctx: AppContext, actor: StaffActor, q: { year
       tiers: tierCounts(sums).map((t) => ({ ...t, label: TIER_LABELS[t.tier] })),
       byMonth: monthly,
     };
-    return { ...base, suggestions: annualSuggestions(base) } as AnnualReport;
+    return { ...base, suggestions: annualSuggestions(base) };
   });
 }
 

@@ -309,24 +309,24 @@ export async function cockpitMap(ctx: AppContext, actor: StaffActor, q: { unitId
       const s = sums.get(c.id)!;
       const reached = total(s, 'eval_contacted');
       return { volume: total(s, 'received'), overdue: total(stock.get(c.id)!, 'overdue'), satisfaction: reached > 0 ? total(s, 'eval_satisfied') / reached : null, warnings: warn.get(c.id) ?? 0 };
-  });
-  const idx = mapIndex(inputs, weights);
-  const scopeDepth = pathIds(actor.scopePath).length;
-  const trail = pathIds(unit.path)
-    .slice(scopeDepth - 1)
-    .map((id) => trailUnits.get(id))
-    .filter((u): u is UnitRow => !!u)
-    .map(ref);
-  return {
-    unit: ref(unit),
-    trail,
-    from: p.from,
-    to: p.to,
-    weights,
-    explanation: indexExplanation(weights),
-    areas: children.map((c, i) => ({ unit: ref(c), ...inputs[i]!, ...idx[i]!, hasChildren: !LEAF_KINDS.has(c.kind) })),
-    geojson: shapes as CockpitMap['geojson'],
-  };
+    });
+    const idx = mapIndex(inputs, weights);
+    const scopeDepth = pathIds(actor.scopePath).length;
+    const trail = pathIds(unit.path)
+      .slice(scopeDepth - 1)
+      .map((id) => trailUnits.get(id))
+      .filter((u): u is UnitRow => !!u)
+      .map(ref);
+    return {
+      unit: ref(unit),
+      trail,
+      from: p.from,
+      to: p.to,
+      weights,
+      explanation: indexExplanation(weights),
+      areas: children.map((c, i) => ({ unit: ref(c), ...inputs[i]!, ...idx[i]!, hasChildren: !LEAF_KINDS.has(c.kind) })),
+      geojson: shapes as CockpitMap['geojson'],
+    };
   });
 }
 
@@ -347,15 +347,9 @@ async function warningsPerArea(ctx: AppContext, actor: StaffActor, areas: readon
 
 /** For each unit, the items of the accusations its reader may not learn of (usually none). */
 export type Hidden = ReadonlyMap<string, readonly FactItem[]>;
-/** The reads take it as a promise: the lookup runs beside them, each waits for it only to subtract. */
+/** The reads take it as it is or as a promise, and wait for it only to subtract. */
 export type HiddenArg = Hidden | Promise<Hidden>;
 const NOTHING_HIDDEN: Hidden = new Map();
-
-/** Given a promise awaited later by several reads, returns it with a handler attached (its failure surfaces through them, not as unhandled). */
-export function concurrently<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
-}
 
 /**
  * Given a reader and the units he reads, returns per unit the facts of the accusations against the
