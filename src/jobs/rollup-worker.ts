@@ -94,6 +94,7 @@ export type CaseRow = Pick<
   | 'unitPaths'
   | 'accusedUnitPaths'
   | 'parentCaseId'
+  | 'assistUnitIds'
   | 'eventCount'
 >;
 
@@ -114,6 +115,7 @@ export const FACT_COLUMNS = {
   unitPaths: cases.unitPaths,
   accusedUnitPaths: cases.accusedUnitPaths,
   parentCaseId: cases.parentCaseId,
+  assistUnitIds: cases.assistUnitIds,
   eventCount: cases.eventCount,
 };
 
@@ -225,6 +227,7 @@ export function toFactCase(r: CaseRow): FactCase {
     unitPaths: r.unitPaths,
     accusedUnitPaths: r.accusedUnitPaths,
     parentCaseId: r.parentCaseId,
+    assistUnitIds: r.assistUnitIds,
   };
 }
 

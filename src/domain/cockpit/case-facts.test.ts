@@ -28,6 +28,7 @@ function fixture(over: Partial<FactCase>, events: [string, string, Record<string
     unitPaths: ['/D/S/C/G/'],
     accusedUnitPaths: [],
     parentCaseId: null,
+    assistUnitIds: [],
     ...over,
   };
   return [c, events.map(([type, day, data]) => ({ type, at: new Date(`${day}T02:00:00Z`), data }))];
@@ -153,12 +154,14 @@ describe('case facts and the rates from them', () => {
   });
 
   it('gives a case’s receipt to the units above its owner, its handling to those above its lead and assisting units, never to an accused one', () => {
-    const paths = { unitPaths: ['/D/S/C/G/', '/D/H/'], ownerUnitId: 'G', leadUnitId: 'H' };
+    const paths = { unitPaths: ['/D/S/C/G/', '/D/H/'], ownerUnitId: 'G', leadUnitId: 'H', assistUnitIds: [] };
     expect(caseScopes({ ...paths, accusedUnitPaths: [] })).toEqual({ receipt: ['C', 'D', 'G', 'S'], handling: ['D', 'H'] });
     expect(caseScopes({ ...paths, accusedUnitPaths: ['/D/H/'] })).toEqual({ receipt: ['C', 'D', 'G', 'S'], handling: ['D'] });
     // nobody leads yet: the owner handles; the owner leads itself with an assisting unit: both handle
-    expect(caseScopes({ unitPaths: ['/D/S/C/G/'], ownerUnitId: 'G', leadUnitId: null, accusedUnitPaths: [] }).handling).toEqual(['C', 'D', 'G', 'S']);
-    expect(caseScopes({ unitPaths: ['/D/S/C/G/', '/D/H/'], ownerUnitId: 'G', leadUnitId: 'G', accusedUnitPaths: [] }).handling).toEqual(['C', 'D', 'G', 'H', 'S']);
+    expect(caseScopes({ unitPaths: ['/D/S/C/G/'], ownerUnitId: 'G', leadUnitId: null, assistUnitIds: [], accusedUnitPaths: [] }).handling).toEqual(['C', 'D', 'G', 'S']);
+    expect(caseScopes({ unitPaths: ['/D/S/C/G/', '/D/H/'], ownerUnitId: 'G', leadUnitId: 'G', assistUnitIds: ['H'], accusedUnitPaths: [] }).handling).toEqual(['C', 'D', 'G', 'H', 'S']);
+    // the owner assists the lead: its one path in unit_paths counts for the handling too
+    expect(caseScopes({ unitPaths: ['/D/S/C/G/', '/D/H/'], ownerUnitId: 'G', leadUnitId: 'H', assistUnitIds: ['G'], accusedUnitPaths: [] }).handling).toEqual(['C', 'D', 'G', 'H', 'S']);
     // facts folded before the two sides count everything for their one list of scopes
     expect(storedScopes(['D', 'G'], null)).toEqual({ receipt: ['D', 'G'], handling: ['D', 'G'] });
   });

@@ -18,9 +18,9 @@ import type { Tier } from './types.js';
  * queues every case once more and the worker refolds them by difference (2: a split petition's parts
  * no longer count as received; 3: overdue cases are charged to the unit their notice named;
  * 4: receipt and handling counted for their own units, see caseScopes; 5: a split part's lead is not
- * counted among the units petitioned, its parent's is).
+ * counted among the units petitioned, its parent's is; 6: an owner that also assists handles).
  */
-export const FACTS_VERSION = 5;
+export const FACTS_VERSION = 6;
 
 /** The counters, with what each counts (the rates in rates.ts are quotients of these). */
 export const METRICS = {
@@ -71,6 +71,7 @@ export interface FactCase {
   accusedUnitPaths: readonly string[];
   /** set on the parts of a split petition: the petition was counted received once, with its parent */
   parentCaseId: string | null;
+  assistUnitIds: readonly string[];
 }
 
 export interface FactEvent {
@@ -258,13 +259,15 @@ export interface FactScopes {
 
 /**
  * Given a case's unit paths (cases.unit_paths: the owner's first, then the lead's and the assisting
- * units'), its owner and lead and its accused paths, returns the units whose figures count it: every
- * unit on the way to those units, except units inside an accused subtree (an accused unit never learns
- * of the accusation, not even as a count).
+ * units'), its owner, lead and assisting units and its accused paths, returns the units whose figures
+ * count it: every unit on the way to those units, except units inside an accused subtree (an accused
+ * unit never learns of the accusation, not even as a count).
  */
-export function caseScopes(c: Pick<FactCase, 'unitPaths' | 'accusedUnitPaths' | 'ownerUnitId' | 'leadUnitId'>): FactScopes {
-  const [ownerPath, ...others] = c.unitPaths;
-  const handlingPaths = !c.leadUnitId ? [ownerPath] : c.leadUnitId === c.ownerUnitId ? c.unitPaths : others;
+export function caseScopes(c: Pick<FactCase, 'unitPaths' | 'accusedUnitPaths' | 'ownerUnitId' | 'leadUnitId' | 'assistUnitIds'>): FactScopes {
+  const ownerPath = c.unitPaths[0];
+  // the handling units by id (unit_paths holds each path once: the owner's may stand for an assisting unit too)
+  const handlers = new Set<string>(c.leadUnitId ? [c.leadUnitId, ...c.assistUnitIds] : [c.ownerUnitId, ...c.assistUnitIds]);
+  const handlingPaths = c.unitPaths.filter((p) => handlers.has(lastId(p)));
   return { receipt: unitsOnPaths([ownerPath], c.accusedUnitPaths), handling: unitsOnPaths(handlingPaths, c.accusedUnitPaths) };
 }
 
