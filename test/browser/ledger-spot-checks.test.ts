@@ -207,8 +207,9 @@ describe('ledger, spot checks and notification channels (browser, office screen)
     await page.getByRole('menuitem', { name: '办结抽查' }).click();
     await page.waitForURL(/\/staff\/spot-checks/);
     await see(page.getByTestId('spot-settings'));
-    expect(await page.getByTestId('spot-settings').getByLabel('抽查比例').inputValue()).toBe('5.00');
-    expect(await page.getByTestId('spot-settings').getByLabel('每件草率办结扣分').inputValue()).toBe('2.0');
+    // the form fills once the settings have loaded: wait for the values, not just the card
+    await expect.poll(() => page.getByTestId('spot-settings').getByLabel('抽查比例').inputValue(), WAIT).toBe('5.00');
+    await expect.poll(() => page.getByTestId('spot-settings').getByLabel('每件草率办结扣分').inputValue(), WAIT).toBe('2.0');
     await seeText(page.getByTestId('spot-rounds'), '还没有抽查轮次');
 
     // this month's round (the month picker starts on it): one lead unit closed two cases → ⌈5% × 2⌉ = 1 sampled
