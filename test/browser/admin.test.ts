@@ -79,8 +79,16 @@ describe('admin area [pglite]', () => {
     await page.locator('.ant-tree').getByText('南苑街道', { exact: true }).click();
     // the street's children are not open yet: open the street, then pick the community
     await page.locator('.ant-tree-treenode', { hasText: '南苑街道' }).locator('.ant-tree-switcher').first().click();
-    await page.locator('.ant-tree').getByText('梅园社区', { exact: true }).click();
-    await see(page.locator('.ant-card-head-title', { hasText: '梅园社区' }));
+    // on a busy machine a click can land while the tree is still rendering the opened level: click again until the card follows
+    for (let attempt = 1; ; attempt++) {
+      await page.locator('.ant-tree').getByText('梅园社区', { exact: true }).click();
+      try {
+        await page.locator('.ant-card-head-title', { hasText: '梅园社区' }).first().waitFor({ state: 'visible', timeout: 4_000 });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
     await expect.poll(() => page.locator('.ant-descriptions').textContent(), WAIT).toContain('临江市 / 云湖区 / 南苑街道 / 梅园社区');
     await screenshot(page, 'admin-org');
 
