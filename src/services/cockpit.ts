@@ -336,7 +336,7 @@ async function warningsPerArea(ctx: AppContext, actor: StaffActor, areas: readon
   if (areas.length === 0) return out;
   const rows = (await ctx.db.execute(sql`
     select a.id, count(w.id)::int as n
-    from unnest(array[${sql.join(areas.map((a) => sql`${a.id}::uuid`), sql`, `)}], array[${sql.join(areas.map((a) => sql`${a.path}::text`), sql`, `)}]) as a(id, path)
+    from unnest(${toUuidArray(areas.map((a) => a.id))}, ${toTextArray(areas.map((a) => a.path))}) as a(id, path)
     join warnings w on w.region = ${ctx.config.REGION} and w.state in ('raised', 'dispatched', 'fed_back')
       and exists (select 1 from unnest(w.unit_paths) as up(p) where starts_with(up.p, a.path))
       and not exists (select 1 from jsonb_array_elements_text(coalesce(w.data->'accusedUnitPaths', '[]'::jsonb)) as ap(p) where starts_with(${actor.unitPath}, ap.p))
@@ -446,7 +446,7 @@ export async function gather<T extends readonly unknown[]>(ctx: AppContext, read
 
 /** Given a unit path '/a/b/c/', returns '/a/', '/a/b/', '/a/b/c/'. */
 function pathPrefixes(path: string): string[] {
-  const ids = path.split('/').filter(Boolean);
+  const ids = pathIds(path);
   return ids.map((_, i) => `/${ids.slice(0, i + 1).join('/')}/`);
 }
 
