@@ -39,6 +39,18 @@ const seeText = (l: Locator, text: string | RegExp) =>
 /** Given a page or dialog and a label, returns its control; optional fields' labels end in （可选）. */
 const field = (scope: Page | Locator, label: string) => scope.getByLabel(new RegExp(`^${label}(（可选）)?$`));
 const item = (page: Page, label: string) => page.locator('.ant-form-item').filter({ has: field(page, label) });
+/**
+ * Types a value into a date or time picker and confirms it with Enter once its panel is open, then
+ * waits for the panel to close: an Enter pressed before the panel opens would submit the form instead.
+ */
+async function pick(page: Page, scope: Locator, label: string, value: string): Promise<void> {
+  const input = field(scope, label);
+  await input.click();
+  await expect.poll(() => page.locator('.ant-picker-dropdown:visible').count(), WAIT).toBeGreaterThan(0);
+  await input.fill(value);
+  await page.keyboard.press('Enter');
+  await expect.poll(() => page.locator('.ant-picker-dropdown:visible').count(), WAIT).toBe(0);
+}
 
 async function shot(page: Page, name: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -233,17 +245,14 @@ describe('leader reception (browser: citizen phone, office screens) [pglite]', {
     await page.getByRole('button', { name: '新增接访安排' }).click();
     const dialog = page.getByRole('dialog').filter({ hasText: '新增接访安排' });
     await see(dialog);
-    // keyboard only: pick the leader, type the date and times
+    // pick the leader by keyboard, type the date and times
     await field(dialog, '接访领导').click();
     await page.keyboard.type('leader');
     await page.keyboard.press('Enter');
     await expect.poll(() => field(dialog, '职务').inputValue(), WAIT).toBe('区委副书记'); // his last post, prefilled
-    await field(dialog, '接访日期').fill(slotDate);
-    await page.keyboard.press('Enter');
-    await field(dialog, '开始时间').fill('10:00');
-    await page.keyboard.press('Enter');
-    await field(dialog, '结束时间').fill('11:00');
-    await page.keyboard.press('Enter');
+    await pick(page, dialog, '接访日期', slotDate);
+    await pick(page, dialog, '开始时间', '10:00');
+    await pick(page, dialog, '结束时间', '11:00');
     await field(dialog, '接访地点').fill('南苑街道社会治理中心');
     await field(dialog, '接待室').fill('第三接待室');
     await dialog.getByRole('button', { name: /^保\s?存$/ }).click();
@@ -252,10 +261,8 @@ describe('leader reception (browser: citizen phone, office screens) [pglite]', {
     expect(await field(dialog, '接待室').inputValue()).toBe('第三接待室');
     await shot(page, 'reception-staff-rota-clash');
 
-    await field(dialog, '开始时间').fill('12:00');
-    await page.keyboard.press('Enter');
-    await field(dialog, '结束时间').fill('13:00');
-    await page.keyboard.press('Enter');
+    await pick(page, dialog, '开始时间', '12:00');
+    await pick(page, dialog, '结束时间', '13:00');
     await dialog.getByRole('button', { name: /^保\s?存$/ }).click();
     await expect.poll(() => page.locator('.ant-modal-wrap:visible').count(), WAIT).toBe(0);
     const row = page.getByTestId('rota-table').locator('tr', { hasText: '12:00–13:00' });
