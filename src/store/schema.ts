@@ -170,6 +170,9 @@ export const cases = pgTable(
     matterId: uuid('matter_id'),
     /** 重复信访: the same person's earlier open case about the same matter, offered for merging. */
     repeatOfId: uuid('repeat_of_id'),
+    /** Where a bulk-imported case came from (e.g. '12345', a legacy system's name) and its number there. */
+    externalSource: text('external_source'),
+    externalRef: text('external_ref'),
   },
   (t) => [
     primaryKey({ columns: [t.region, t.id] }),
@@ -186,6 +189,8 @@ export const cases = pgTable(
       .on(t.region, sql`left(${t.categoryCode}, 2)`, t.receivedAt)
       .where(sql`${t.leadUnitId} is not null`),
     index('cases_search_idx').using('gin', sql`to_tsvector('simple', ${t.searchText})`),
+    /** a transfer imported twice is refused by its number in the source system */
+    uniqueIndex('cases_external_uq').on(t.region, t.externalSource, t.externalRef),
   ],
 );
 
@@ -814,3 +819,94 @@ export const orgUnitShapes = pgTable('org_unit_shapes', {
   source: text('source').notNull(),
   updatedAt: ts('updated_at').notNull(),
 });
+
+/**
+ * Keys for other systems (Open311 GeoReport v2 clients): only a hash of the key is kept, the key is
+ * shown once when an admin issues it. A key with an acting user (a staff account of the intake unit)
+ * registers and accepts its requests in that user's name; without one, they wait for acceptance as
+ * public submissions do. Revoked keys stay for the audit trail.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    /** the key's first characters, shown in lists so an admin can tell keys apart */
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    actingUserId: uuid('acting_user_id'),
+    ratePerMinute: integer('rate_per_minute').notNull().default(60),
+    createdBy: uuid('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    revokedBy: uuid('revoked_by'),
+    lastUsedAt: ts('last_used_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash_uq').on(t.keyHash)],
+);
+
+/** Open311 tokens: a request that waits for acceptance is answered with a token, looked up later for its id. */
+export const open311Tokens = pgTable(
+  'open311_tokens',
+  {
+    region: text('region').notNull(),
+    token: text('token').notNull(),
+    caseId: uuid('case_id').notNull(),
+    apiKeyId: uuid('api_key_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.token] }), index('open311_tokens_case_idx').on(t.region, t.caseId)],
+);
+
+/**
+ * Signed webhooks to other government systems: which case events (all when empty) of cases within
+ * which unit's subtree go to which URL. The HMAC secret is stored encrypted.
+ */
+export const webhookSubscriptions = pgTable(
+  'webhook_subscriptions',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    url: text('url').notNull(),
+    secretEnc: text('secret_enc').notNull(),
+    eventTypes: text('event_types').array().notNull().default(sql`'{}'::text[]`),
+    scopeUnitId: uuid('scope_unit_id').notNull(),
+    /** the scope unit's path, copied so matching an event is one prefix test */
+    scopePath: text('scope_path').notNull(),
+    active: boolean('active').notNull().default(true),
+    createdBy: uuid('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+);
+
+/**
+ * One case event to one subscription: queued in the transaction that appended the event, sent after
+ * commit by the webhook worker, retried with back-off until delivered or given up.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    region: text('region').notNull(),
+    id: uuid('id').notNull().default(sql`gen_random_uuid()`),
+    subscriptionId: uuid('subscription_id').notNull(),
+    caseId: uuid('case_id').notNull(),
+    eventSeq: integer('event_seq').notNull(),
+    eventType: text('event_type').notNull(),
+    /** pending | sent | failed (gave up) */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    leaseUntil: ts('lease_until'),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.region, t.id] }),
+    uniqueIndex('webhook_deliveries_event_uq').on(t.region, t.subscriptionId, t.caseId, t.eventSeq),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('webhook_deliveries_subscription_idx').on(t.subscriptionId, t.createdAt),
+  ],
+);
