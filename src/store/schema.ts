@@ -95,6 +95,30 @@ export const categories = pgTable(
   (t) => [index('categories_parent_idx').on(t.parentCode)],
 );
 
+/**
+ * Category-specific questions (e.g. 路灯损坏: 灯杆编号): asked when a case of the category, or of a
+ * subcategory, is submitted; Open311 publishes them as a service definition's attributes.
+ */
+export const categoryQuestions = pgTable(
+  'category_questions',
+  {
+    categoryCode: text('category_code').notNull(),
+    code: text('code').notNull(),
+    sort: integer('sort').notNull().default(0),
+    /** string | number | datetime | text | singlevaluelist | multivaluelist (the GeoReport v2 datatypes) */
+    datatype: text('datatype').notNull(),
+    required: boolean('required').notNull().default(false),
+    /** the question as asked */
+    label: text('label').notNull(),
+    /** how to answer it (格式说明) */
+    hint: text('hint'),
+    /** for the list types: the choices, [{ key, name }] */
+    options: jsonb('options').notNull().default(sql`'[]'::jsonb`),
+    active: boolean('active').notNull().default(true),
+  },
+  (t) => [primaryKey({ columns: [t.categoryCode, t.code] })],
+);
+
 export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
   value: jsonb('value').notNull(),
@@ -173,6 +197,8 @@ export const cases = pgTable(
     /** Where a bulk-imported case came from (e.g. '12345', a legacy system's name) and its number there. */
     externalSource: text('external_source'),
     externalRef: text('external_ref'),
+    /** Answers to the category's questions (category_questions), by question code. */
+    answers: jsonb('answers').notNull().default(sql`'{}'::jsonb`),
   },
   (t) => [
     primaryKey({ columns: [t.region, t.id] }),

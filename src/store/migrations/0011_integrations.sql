@@ -12,6 +12,19 @@ CREATE TABLE "api_keys" (
 	"last_used_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "category_questions" (
+	"category_code" text NOT NULL,
+	"code" text NOT NULL,
+	"sort" integer DEFAULT 0 NOT NULL,
+	"datatype" text NOT NULL,
+	"required" boolean DEFAULT false NOT NULL,
+	"label" text NOT NULL,
+	"hint" text,
+	"options" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	CONSTRAINT "category_questions_category_code_code_pk" PRIMARY KEY("category_code","code")
+);
+--> statement-breakpoint
 CREATE TABLE "open311_tokens" (
 	"region" text NOT NULL,
 	"token" text NOT NULL,
@@ -55,6 +68,7 @@ CREATE TABLE "webhook_subscriptions" (
 --> statement-breakpoint
 ALTER TABLE "cases" ADD COLUMN "external_source" text;--> statement-breakpoint
 ALTER TABLE "cases" ADD COLUMN "external_ref" text;--> statement-breakpoint
+ALTER TABLE "cases" ADD COLUMN "answers" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_hash_uq" ON "api_keys" USING btree ("key_hash");--> statement-breakpoint
 CREATE INDEX "open311_tokens_case_idx" ON "open311_tokens" USING btree ("region","case_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_deliveries_event_uq" ON "webhook_deliveries" USING btree ("region","subscription_id","case_id","event_seq");--> statement-breakpoint
