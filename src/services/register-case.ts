@@ -27,6 +27,8 @@ import { resolvePublicIntakeUnit } from './settings.js';
 import { analyseText, joinMatter, relateToEarlierCases, routingFor } from './intake-intelligence.js';
 import { saveFingerprint } from '../store/case-fingerprints.js';
 import { raiseIntakeWarnings } from './warnings/intake-rules.js';
+import { validateAnswers, type Answers } from '../domain/categories/answers.js';
+import { questionsForCategory } from './category-questions.js';
 
 export interface PetitionerInput {
   name: string;
@@ -56,6 +58,13 @@ export interface RegisterCaseInput {
   receivedAt?: Date;
   returnedFromHigherLevel?: boolean;
   parentCaseId?: string | null;
+  /** answers to the category's questions, by question code (domain/categories/answers.ts) */
+  answers?: Record<string, unknown> | null;
+  /** whether every required question must be answered; default: for the public (actor null) yes, for staff no */
+  enforceRequiredAnswers?: boolean;
+  /** for bulk imports: the system the case came from and its number there (unique per source) */
+  externalSource?: string | null;
+  externalRef?: string | null;
 }
 
 export interface RegisteredCase {
@@ -110,6 +119,7 @@ export async function registerCase(
     }
     const units = await resolveUnits(ctx, tx, actor, input);
     const category = input.categoryCode ? await findCategory(tx, input.categoryCode) : null;
+    const answers = await checkAnswers(tx, category?.code ?? null, input.answers, input.enforceRequiredAnswers ?? actor === null);
     const receivedAt = input.receivedAt ?? now;
     // A split petition's parts are not repeat petitions of their (still open) parent: they are repeats
     // exactly when the petition was one.
@@ -221,6 +231,9 @@ export async function registerCase(
       keywords: analysis.keywords,
       matterId: relation.matterId,
       repeatOfId: relation.repeatOf?.id ?? null,
+      answers,
+      externalSource: input.externalSource ?? null,
+      externalRef: input.externalRef ?? null,
     });
     await saveFingerprint(tx, region, caseId, analysis.fingerprint, receivedAt);
     await tx.insert(casePetitioners).values(prepared.map((p, i) => ({ region, caseId, seq: i + 1, ...p.stored })));
@@ -242,6 +255,8 @@ export async function registerCase(
             petitionerCount: prepared.length,
             flags,
             receivedAt: receivedAt.toISOString(),
+            ...(Object.keys(answers).length ? { answers } : {}),
+            ...(input.externalRef ? { external: { source: input.externalSource ?? null, ref: input.externalRef } } : {}),
             ...(input.parentCaseId ? { parentCaseId: input.parentCaseId } : {}),
             ...(relation.matterId ? { matterId: relation.matterId } : {}),
             ...(relation.repeatOf ? { repeatOfId: relation.repeatOf.id } : {}),
@@ -383,6 +398,18 @@ async function findCategory(tx: Tx, code: string) {
   if (!row) throw new AppError('CATEGORY_NOT_FOUND', { path: 'category' });
   const [root] = await tx.select({ name: categories.name }).from(categories).where(eq(categories.code, code.slice(0, 2))).limit(1);
   return { code: row.code, rootName: root?.name ?? null };
+}
+
+/**
+ * Given the case's category (or none) and the raw answers, returns the answers normalised, or throws
+ * VALIDATION_FAILED naming each bad answer at `answers.<code>`.
+ */
+async function checkAnswers(tx: Tx, categoryCode: string | null, raw: Record<string, unknown> | null | undefined, enforceRequired: boolean): Promise<Answers> {
+  const questions = categoryCode ? await questionsForCategory(tx, categoryCode) : [];
+  if (questions.length === 0 && Object.keys(raw ?? {}).length === 0) return {};
+  const { answers, problems } = validateAnswers(questions, raw, { enforceRequired });
+  if (problems.length) throw new AppError('VALIDATION_FAILED', { fields: problems });
+  return answers;
 }
 
 /** Case numbers are per region and year, e.g. YH-2026-000123; the counter row serialises them. */
