@@ -30,6 +30,7 @@ import { hotIssueRoutes } from './routes/hot-issue-routes.js';
 import { lexiconRoutes } from './routes/lexicon-routes.js';
 import { orgShapeRoutes } from './routes/org-shape-routes.js';
 import { cockpitRoutes } from './routes/cockpit-routes.js';
+import { categoryQuestionRoutes } from './routes/category-question-routes.js';
 
 export interface BuildAppOptions {
   /** disable per-client rate limits (load tests and benchmarks measure the app, not the limiter) */
@@ -121,6 +122,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(lexiconRoutes, { ctx });
   await app.register(orgShapeRoutes, { ctx });
   await app.register(cockpitRoutes, { ctx });
+  await app.register(categoryQuestionRoutes, { ctx });
 
   webServed = opts.web === false ? false : await registerWebApp(app);
   if (!webServed) app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CHANNELS, NATURES, TYPES_12345, URGENCIES } from '../domain/case-fields.js';
 import { LEGAL_CHANNELS, REPLY_OPINIONS, type CommandType } from '../domain/lifecycle/types.js';
+import { MAX_STRING_ANSWER, MAX_TEXT_ANSWER, QUESTION_CODE } from '../domain/categories/answers.js';
 
 // Field-level messages in details.fields speak Chinese too (zod's own zh-CN locale).
 z.config(z.locales.zhCN());
@@ -44,12 +45,21 @@ export const LocationSchema = z.strictObject({
   lng: z.number().min(-180).max(180).nullish(),
 });
 
+/**
+ * Answers to the category's questions, by question code: a string, a number, or the chosen keys of a
+ * multi-value list. Each is checked against its question by the intake (domain/categories/answers.ts).
+ */
+export const AnswersSchema = z
+  .record(z.string().regex(QUESTION_CODE, '问题编码不正确'), z.union([text(0, MAX_TEXT_ANSWER), z.number().finite(), z.array(text(0, MAX_STRING_ANSWER)).max(50)]))
+  .refine((a) => Object.keys(a).length <= 100, { message: '回答过多' });
+
 const caseBody = {
   title: text(2, 100),
   content: text(5, 10_000),
   category: text(2, 12).nullish(),
   gridId: uuid.nullish(),
   location: LocationSchema.nullish(),
+  answers: AnswersSchema.optional(),
 };
 
 /** POST /api/public/cases: what a citizen sends without an account. */

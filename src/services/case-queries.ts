@@ -7,7 +7,7 @@ import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-or
 import { AppError } from '../domain/errors.js';
 import type { CaseSnapshot } from '../domain/lifecycle/types.js';
 import { OPEN_STATES, allowedCommands } from '../domain/lifecycle/transitions.js';
-import { casePetitioners, cases, supervisions } from '../store/schema.js';
+import { casePetitioners, cases, categoryQuestions, supervisions } from '../store/schema.js';
 import { caseIntelligence } from './intake-intelligence.js';
 import { listCaseEvents } from '../store/case-events.js';
 import { findActiveUser, findUnit, findUnitsById } from '../store/org-repository.js';
@@ -19,6 +19,9 @@ import { hashQueryCode } from './register-case.js';
 import { pausableClocksOf } from './case-clocks.js';
 import type { Urgency } from '../domain/case-fields.js';
 import { prefixTsQuery } from '../domain/text/segment.js';
+import { categoryLineage } from '../domain/categories/answers.js';
+import { displayAnswers, type DisplayedAnswer } from '../domain/categories/answer-display.js';
+import { toQuestion } from './category-questions.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -233,6 +236,7 @@ export async function getCase(ctx: AppContext, actor: StaffActor, caseId: string
       overdue: !x.repliedAt && x.replyDueAt.getTime() <= now.getTime(),
     })),
     location: { address: row.addressMask, lat: row.lat, lng: row.lng },
+    answers: await presentAnswers(ctx, row),
     petitionerCount: row.petitionerCount,
     petitioners: petitioners.map((p) => ({
       seq: p.seq,
@@ -377,6 +381,20 @@ export async function presentPublicCase(ctx: AppContext, row: CaseRow) {
     canRequestReview: may.has('request_review'),
     canRequestReReview: may.has('request_re_review'),
     canWithdraw: may.has('withdraw'),
+    answers: await presentAnswers(ctx, row),
     timeline,
   };
+}
+
+/**
+ * Given a case, returns its answers to the category's questions as people read them (labels, option
+ * names, China time), retired questions included: what the petitioner said stays on the case.
+ */
+export async function presentAnswers(ctx: AppContext, row: Pick<CaseRow, 'categoryCode' | 'answers'>): Promise<DisplayedAnswer[]> {
+  const answers = (row.answers ?? {}) as Record<string, unknown>;
+  if (Object.keys(answers).length === 0) return [];
+  const questions = row.categoryCode
+    ? (await ctx.db.select().from(categoryQuestions).where(inArray(categoryQuestions.categoryCode, categoryLineage(row.categoryCode)))).map(toQuestion)
+    : [];
+  return displayAnswers(questions, answers);
 }

@@ -73,6 +73,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       ownerLeaderId: b.ownerLeaderId ?? (b.channel === 'leader_reception' && actor.roles.includes('leader') ? actor.userId : null),
       receivedAt: b.receivedAt ? new Date(b.receivedAt) : undefined,
       returnedFromHigherLevel: b.returnedFromHigherLevel,
+      answers: b.answers ?? null,
     }, { acceptNow: b.acceptNow, answerNow: b.answerNow });
     reply.status(201);
     return { id: created.caseId, number: created.number, queryCode: created.queryCode, state: created.state };

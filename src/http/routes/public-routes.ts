@@ -43,6 +43,7 @@ export const publicRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         confidential: b.confidential,
         gridId: b.gridId ?? null,
         location: b.location ?? null,
+        answers: b.answers ?? null,
       },
       { idempotencyKey: req.headers['idempotency-key'] ?? null },
     ).catch((err: unknown) => {
