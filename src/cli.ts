@@ -9,6 +9,7 @@ import { registerDeadlineCommand } from './cli/deadline-command.js';
 import { registerDedupeCommand } from './cli/dedupe-command.js';
 import { registerRoutingCommands } from './cli/routing-commands.js';
 import { registerRollupsCommand } from './cli/rollups-command.js';
+import { registerBackupCommands } from './cli/backup-command.js';
 import { serve } from './server.js';
 import { buildContext } from './services/app-context.js';
 import { sealAudit, verifyAudit } from './services/audit-seal.js';
@@ -90,6 +91,7 @@ registerDeadlineCommand(program);
 registerDedupeCommand(program);
 registerRoutingCommands(program);
 registerRollupsCommand(program);
+registerBackupCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`错误: ${err instanceof Error ? err.message : String(err)}\n`);
