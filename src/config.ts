@@ -44,6 +44,13 @@ const ConfigSchema = z.object({
   ROLLUP_POLL_SECONDS: z.coerce.number().positive().max(600).default(2),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  // Signed webhooks to other government systems (src/jobs/webhook-worker.ts).
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(120).default(10),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  WEBHOOK_POLL_SECONDS: z.coerce.number().positive().default(5),
+  WEBHOOK_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  /** true: plain http to any host (a government intranet without TLS); false: http only to loopback, https elsewhere */
+  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; uploadDir: string };

@@ -7,6 +7,7 @@ import { buildContext } from './services/app-context.js';
 import { buildApp } from './http/app.js';
 import { startSealJob } from './jobs/seal-audit-job.js';
 import { startOutboxWorker } from './jobs/outbox-worker.js';
+import { startWebhookWorker } from './jobs/webhook-worker.js';
 import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
 import { startWarningScan } from './jobs/warning-scan.js';
 import { startRollupWorker } from './jobs/rollup-worker.js';
@@ -27,6 +28,7 @@ export async function serve(config: Config, opts: { seed: boolean }): Promise<vo
   await app.listen({ host: config.HOST, port: config.PORT });
   const stopSeal = startSealJob(ctx);
   const stopOutbox = startOutboxWorker(ctx);
+  const stopWebhooks = startWebhookWorker(ctx);
   const stopSweeper = startDeadlineSweeper(ctx);
   const stopWarningScan = startWarningScan(ctx);
   const stopRollups = startRollupWorker(ctx);
@@ -42,6 +44,7 @@ export async function serve(config: Config, opts: { seed: boolean }): Promise<vo
     stopSweeper();
     stopWarningScan();
     await stopOutbox();
+    await stopWebhooks();
     await stopRollups();
     await app.close();
     await ctx.database.close();

@@ -19,6 +19,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   REPRESENTATIVES_TOO_MANY: 400,
   CATEGORY_INVALID: 400,
   IMPORT_INVALID: 400,
+  CASE_IMPORT_FILE_TYPE: 415,
+  CASE_IMPORT_FILE_INVALID: 400,
+  CASE_IMPORT_TOO_LARGE: 413,
+  CASE_IMPORT_REJECTED: 422,
+  CASE_EXPORT_BAD_PERIOD: 400,
+  CASE_EXPORT_UNIT_NOT_FOUND: 404,
   DEADLINE_UNKNOWN_RULES: 400,
   DEADLINE_UNKNOWN_STEP: 400,
   ATTACHMENT_TYPE_REJECTED: 415,
@@ -75,6 +81,17 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   CATEGORY_QUESTION_INVALID: 400,
   CATEGORY_QUESTION_CODE_TAKEN: 409,
   CATEGORY_QUESTION_OPTION_IN_USE: 409,
+  WEBHOOK_NOT_FOUND: 404,
+  WEBHOOK_URL_INVALID: 400,
+  WEBHOOK_EVENT_TYPE_UNKNOWN: 400,
+  WEBHOOK_DELIVERY_NOT_FOUND: 404,
+  WEBHOOK_DELIVERY_NOT_FAILED: 409,
+  WEBHOOK_SECRET_UNREADABLE: 409,
+  API_KEY_NOT_FOUND: 404,
+  OPEN311_API_KEY_INVALID: 403,
+  OPEN311_SERVICE_NOT_FOUND: 404,
+  OPEN311_REQUEST_NOT_FOUND: 404,
+  OPEN311_TOKEN_NOT_FOUND: 404,
   RATE_LIMITED: 429,
   DB_UNAVAILABLE: 503,
   TRY_AGAIN: 503,
@@ -132,7 +149,8 @@ export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, re
 }
 
 
-function mapError(err: FastifyError, req: FastifyRequest): { status: number; body: ErrorBody } {
+/** Given any error a route raised, returns the status and `{code, message, details}` body (Open311 re-shapes the same answer). */
+export function mapError(err: FastifyError, req: FastifyRequest): { status: number; body: ErrorBody } {
   if (err instanceof AppError) {
     if (err.code === 'INTERNAL') return { status: 500, body: { ...errorResponse('INTERNAL').body, requestId: req.id } };
     return errorResponse(err.code, err.details);
