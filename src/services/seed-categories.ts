@@ -5,7 +5,10 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { categories } from '../store/schema.js';
+import { sql } from 'drizzle-orm';
+import { categories, categoryQuestions } from '../store/schema.js';
+import { DEMO_CATEGORY_QUESTIONS } from '../domain/demo/category-questions.js';
+import { questionDefinitionProblem } from '../domain/categories/question-rules.js';
 import type { AppContext } from './context.js';
 
 interface Node {
@@ -35,4 +38,24 @@ export async function seedCategories(ctx: AppContext): Promise<number> {
   const rows = readCategoryFile();
   const inserted = await ctx.db.insert(categories).values(rows).onConflictDoNothing().returning({ code: categories.code });
   return inserted.length;
+}
+
+/**
+ * Given a context, stores the demo district's category questions when there are no questions at all
+ * (a deployment whose admins removed them all is not refilled: only a database that never had any).
+ * Returns how many were added. Seeded after the demo cases, so those were filed before anyone asked.
+ */
+export async function seedDemoCategoryQuestions(ctx: AppContext): Promise<number> {
+  for (const q of DEMO_CATEGORY_QUESTIONS) {
+    const problem = questionDefinitionProblem(q);
+    if (problem) throw new Error(`demo question ${q.categoryCode}/${q.code}: ${problem.path} ${problem.reason}`);
+  }
+  return ctx.db.transaction(async (tx) => {
+    const [{ n }] = (await tx.select({ n: sql<number>`count(*)::int` }).from(categoryQuestions)) as [{ n: number }];
+    if (n > 0) return 0;
+    const known = new Set((await tx.select({ code: categories.code }).from(categories)).map((c) => c.code));
+    const rows = DEMO_CATEGORY_QUESTIONS.filter((q) => known.has(q.categoryCode)).map((q) => ({ ...q, options: [...q.options], active: true }));
+    if (rows.length) await tx.insert(categoryQuestions).values(rows).onConflictDoNothing();
+    return rows.length;
+  });
 }

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
-import { generateDemoOrg, DEMO_ACCOUNTS, DEMO_PASSWORD, type DemoOrg } from '../domain/demo/org-generator.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { generateDemoOrg, DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_REGION, type DemoOrg } from '../domain/demo/org-generator.js';
 import { planDemoCases, stepTime, type DemoCasePlan, type DemoCommand, type DemoCaseMessage } from '../domain/demo/case-plan.js';
 import type { Command, StaffRole } from '../domain/lifecycle/types.js';
 import { orgUnits } from '../store/schema.js';
@@ -17,7 +17,7 @@ import type { AppContext, ServiceActor, StaffActor } from './context.js';
 import { actorForUser, hashPassword } from './auth.js';
 import { createUser, placeUnder } from './org-units.js';
 import { PUBLIC_INTAKE_UNIT, writeSetting } from './settings.js';
-import { readCategoryFile, seedCategories } from './seed-categories.js';
+import { readCategoryFile, seedCategories, seedDemoCategoryQuestions } from './seed-categories.js';
 import { rebuildOpenCaseTimers } from './case-timers.js';
 import { registerCase } from './register-case.js';
 import { runCaseCommand } from './run-case-command.js';
@@ -40,6 +40,7 @@ export async function seedDemoIfEmpty(ctx: AppContext, opts: { cases?: number; s
   const [{ n }] = (await ctx.db.select({ n: sql<number>`count(*)::int` }).from(orgUnits)) as [{ n: number }];
   if (n > 0) {
     await seedDemoMap(ctx); // a demo database from before the map had outlines: draw them once
+    if (await isDemoDistrict(ctx)) await seedDemoCategoryQuestions(ctx); // … or before category questions
     return false;
   }
   await seedDemo(ctx, opts);
@@ -81,7 +82,20 @@ export async function seedDemo(ctx: AppContext, opts: { cases?: number; seed?: n
   // Timers are made once for the cases still open, not replayed through their whole history.
   await rebuildOpenCaseTimers(ctx);
   await seedDemoReception(ctx, staff.registrar);
+  // After the cases: the demo's history was filed before anyone asked these (a required question
+  // would otherwise refuse the planned citizens' submissions).
+  await seedDemoCategoryQuestions(ctx);
   return plans.length;
+}
+
+/** Given a context, returns whether its org tree is the demo district's (not a real deployment started with --seed). */
+async function isDemoDistrict(ctx: AppContext): Promise<boolean> {
+  const [row] = await ctx.db
+    .select({ id: orgUnits.id })
+    .from(orgUnits)
+    .where(and(eq(orgUnits.kind, 'district'), eq(orgUnits.name, DEMO_REGION.district)))
+    .limit(1);
+  return !!row;
 }
 
 function readMessages(): DemoCaseMessage[] {

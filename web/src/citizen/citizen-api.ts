@@ -34,6 +34,8 @@ export interface NewPublicCase {
   location?: { address: string } | null;
   petitioner: { name: string; phone?: string | null; idNumber?: string | null; address?: string | null };
   confidential: boolean;
+  /** answers to the category's questions, by question code */
+  answers?: Record<string, string | number | string[]>;
 }
 
 export interface Receipt {
@@ -59,6 +61,8 @@ export interface PublicCaseView {
   canRequestReReview: boolean;
   canWithdraw: boolean;
   timeline: { at: string; text: string; detail: string | null }[];
+  /** answers to the category's questions, in words */
+  answers?: { code: string; label: string; value: string }[];
 }
 
 export type PetitionerCommand =

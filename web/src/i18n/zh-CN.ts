@@ -15,5 +15,6 @@ import { hotIssues } from './zh-CN/hot-issues';
 import { lexicon } from './zh-CN/lexicon';
 import { intelligence } from './zh-CN/intelligence';
 import { cockpit } from './zh-CN/cockpit';
+import { questions } from './zh-CN/questions';
 
-export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings, intelligence, cockpit };
+export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings, intelligence, cockpit, questions };

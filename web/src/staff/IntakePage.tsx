@@ -23,12 +23,14 @@ import { IntakeHints } from './IntakeHints';
 import { hasAnyRole, useMe } from './session';
 import type { CaseDetail, Grid } from './types';
 import type { NoticeData } from './NoticePage';
+import { QuestionFields, useAskedQuestions } from '../common/QuestionFields';
+import { answersToSend, type AnswerValues } from '../api/category-questions';
 
 const s = t.staff.intake;
 const STAFF_CHANNELS = ['phone', 'letter', 'visit', 'leader_reception', 'grid_report', 'transfer_12345'];
 const COLLECTIVE = 5; // Art. 20: five or more people are a collective petition …
 const MAX_REPS = 5; // … and choose at most five representatives
-const FORM_ROOTS = ['channel', 'nature', 'type12345', 'urgency', 'category', 'title', 'content', 'petitioners', 'confidential', 'gridId', 'location', 'accusedUnitIds', 'receivedAt', 'acceptNow', 'answerNow', 'answerText'];
+const FORM_ROOTS = ['channel', 'nature', 'type12345', 'urgency', 'category', 'title', 'content', 'petitioners', 'confidential', 'gridId', 'location', 'accusedUnitIds', 'receivedAt', 'acceptNow', 'answerNow', 'answerText', 'answers'];
 
 interface PetitionerValues {
   name?: string;
@@ -55,6 +57,7 @@ interface IntakeValues {
   acceptNow?: boolean;
   answerNow?: boolean;
   answerText?: string;
+  answers?: AnswerValues;
 }
 
 interface Created {
@@ -92,6 +95,7 @@ export function IntakePage() {
   const title = Form.useWatch('title', form);
   const content = Form.useWatch('content', form);
   const category = Form.useWatch('category', form);
+  const asked = useAskedQuestions(category);
 
   useEffect(() => {
     document.title = `${s.title} - ${t.common.appName}`;
@@ -129,6 +133,7 @@ export function IntakePage() {
       receivedAt: v.receivedAt ? v.receivedAt.format() : undefined,
       acceptNow: canAccept && v.acceptNow && !v.answerNow ? true : undefined,
       answerNow: canAnswer && v.answerNow ? trimmed(v.answerText) : undefined,
+      answers: answersToSend(asked.questions, v.answers),
     };
     try {
       const r = await api.post<{ id: string; number: string; queryCode: string; state: string }>('/api/cases', body);
@@ -263,6 +268,13 @@ export function IntakePage() {
                     <CategoryTreeSelect tree={categories} placeholder={s.categoryPlaceholder} />
                   </Form.Item>
                 </Col>
+                {(asked.questions.length > 0 || asked.failed) && (
+                  <Col span={24}>
+                    <Card type="inner" size="small" title={t.questions.form.section} style={{ marginBottom: 16 }} data-testid="category-questions">
+                      <QuestionFields questions={asked.questions} failed={asked.failed} enforceRequired={false} />
+                    </Card>
+                  </Col>
+                )}
                 <Col span={24}>
                   <Form.Item
                     name="title"

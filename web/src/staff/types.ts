@@ -87,6 +87,8 @@ export interface CaseDetail extends CaseSummary {
   reply: { opinion: string | null; text: string; at: string | null } | null;
   mergedIntoId: string | null;
   parentCaseId: string | null;
+  /** answers to the category's questions, in words */
+  answers?: { code: string; label: string; value: string }[];
   intelligence?: CaseIntelligence;
   timeline: TimelineEvent[];
   abilities: string[];

@@ -1,6 +1,7 @@
 /**
  * /admin/categories: the three-level category tree (retired ones greyed); create at the top or
- * under a category, rename or re-sort, deactivate (with everything below) and activate.
+ * under a category, rename or re-sort, deactivate (with everything below) and activate; and the
+ * selected category's questions (补充问题, QuestionsCard).
  */
 import { useEffect, useMemo, useState, type Key, type ReactNode } from 'react';
 import { App, Button, Card, Col, Descriptions, Empty, Form, Input, InputNumber, Modal, Popconfirm, Row, Space, Tag, Tree, Typography } from 'antd';
@@ -9,6 +10,7 @@ import { t } from '../../i18n/zh-CN';
 import { adminApi, type Category } from '../admin-api';
 import { useFailure } from '../../api/use-failure';
 import { useLoad } from '../session';
+import { QuestionsCard } from './QuestionsCard';
 
 const s = t.admin.categories;
 const MAX_LEVEL = 3;
@@ -209,6 +211,7 @@ export function CategoriesPage() {
             </>
           )}
         </Card>
+        {current && <QuestionsCard key={current.code} category={current} />}
       </Col>
       <CategoryFormModal target={target} onClose={() => setTarget(null)} onSaved={settle} />
     </Row>

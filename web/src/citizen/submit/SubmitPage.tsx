@@ -11,6 +11,8 @@ import { usePageTitle } from '../use-page-title';
 import { GridField } from './GridField';
 import { PhotoPicker } from './PhotoPicker';
 import { SubmitDone, type PhotoUpload } from './SubmitDone';
+import { QuestionFields, useAskedQuestions } from '../../common/QuestionFields';
+import { answersToSend, type AnswerValues } from '../../api/category-questions';
 
 const m = t.citizen.submit;
 
@@ -24,6 +26,7 @@ interface Values {
   locationAddress?: string;
   petitioner: { name: string; phone: string; idNumber?: string; address?: string };
   confidential?: boolean;
+  answers?: AnswerValues;
 }
 
 const TYPES: Type12345[] = ['inquiry', 'help', 'complaint', 'report', 'suggestion'];
@@ -79,6 +82,8 @@ export function SubmitPage() {
   const key = useRef(newIdempotencyKey());
   const busy = useRef(false);
   const natureTouched = useRef(false);
+  const chosenPath = Form.useWatch('category', form) as string[] | undefined;
+  const asked = useAskedQuestions(chosenPath?.length ? chosenPath[chosenPath.length - 1] : null);
 
   useEffect(() => {
     citizenApi.categories().then(
@@ -144,6 +149,7 @@ export function SubmitPage() {
         address: trimmed(v.petitioner.address),
       },
       confidential: v.nature === 'accusation' || !!v.confidential,
+      answers: answersToSend(asked.questions, v.answers),
     };
     try {
       const r = await citizenApi.submit(body, key.current);
@@ -249,6 +255,12 @@ export function SubmitPage() {
             <Input.TextArea placeholder={m.content.placeholder} maxLength={10_000} showCount autoSize={{ minRows: 5, maxRows: 12 }} />
           </Form.Item>
         </Card>
+
+        {(asked.questions.length > 0 || asked.failed) && (
+          <Card className="citizen-section" title={t.questions.form.section} size="small" data-testid="category-questions">
+            <QuestionFields questions={asked.questions} failed={asked.failed} enforceRequired />
+          </Card>
+        )}
 
         <Card className="citizen-section" title={m.sections.place} size="small">
           <Form.Item name="gridId" label={m.grid.label} extra={qrGrid ? undefined : m.grid.help}>

@@ -62,6 +62,12 @@ export function CaseStatus({ view }: { view: PublicCaseView }) {
         />
       </Card>
 
+      {!!view.answers?.length && (
+        <Card className="citizen-section" size="small" title={t.questions.answers} data-testid="case-answers">
+          <Descriptions column={1} size="small" items={view.answers.map((a) => ({ key: a.code, label: a.label, children: a.value }))} />
+        </Card>
+      )}
+
       {view.refusal && (
         <Card className="citizen-section" size="small" title={m.refusal} data-testid="case-refusal">
           <Descriptions

@@ -35,6 +35,18 @@ export const common = {
       not_a_mobile: '请填写 11 位手机号码',
       secret_only_for_dingtalk: '只有钉钉机器人使用加签密钥',
       exactly_one_of_unit_or_user: '请选择一个单位或一名人员',
+      code_pattern: '编码以小写字母开头，只含小写字母、数字和下划线',
+      label_required: '请填写问题',
+      label_too_long: '问题最多 100 个字',
+      hint_too_long: '填写说明最多 200 个字',
+      options_not_allowed: '只有单选、多选题有选项',
+      options_too_few: '单选、多选题至少要有两个选项',
+      options_too_many: '选项最多 50 个',
+      option_key_pattern: '选项值只能包含字母、数字、点、下划线和连字符',
+      option_name_required: '请填写选项名称（最多 50 个字）',
+      option_key_duplicate: '选项值不能重复',
+      option_name_duplicate: '选项名称不能重复',
+      category_inactive: '该分类已停用',
     } as Record<string, string>,
     /** By `details.issue` (lifecycle commands: `details.field` with an issue). */
     issues: {

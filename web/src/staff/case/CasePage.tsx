@@ -187,6 +187,11 @@ export function CasePage() {
               ]}
             />
           </Card>
+          {!!detail.answers?.length && (
+            <Card title={t.questions.answers} size="small" style={{ marginBottom: 16 }} data-testid="case-answers">
+              <Descriptions size="small" column={1} items={detail.answers.map((a) => ({ key: a.code, label: a.label, children: <span className="xf-pre">{a.value}</span> }))} />
+            </Card>
+          )}
           {detail.reply && (
             <Card title={c.reply} size="small" style={{ marginBottom: 16 }} extra={<Typography.Text type="secondary">{fmtTime(detail.reply.at)}</Typography.Text>}>
               {detail.reply.opinion && <Tag color="blue">{t.common.opinions[detail.reply.opinion] ?? detail.reply.opinion}</Tag>}
