@@ -160,7 +160,8 @@ describe('backup and restore of the embedded database', () => {
   it('refuses a damaged backup and leaves the target as it was', async () => {
     const damaged = path.join(work, 'damaged.tar');
     const bytes = fs.readFileSync(backup);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = bytes[middle]! ^ 0xff;
     fs.writeFileSync(damaged, bytes);
     const target = path.join(work, 'from-damaged');
     const r = await xinfang(target, { MASTER_KEY: KEY }, 'restore', damaged);
