@@ -30,6 +30,8 @@ import { hotIssueRoutes } from './routes/hot-issue-routes.js';
 import { lexiconRoutes } from './routes/lexicon-routes.js';
 import { orgShapeRoutes } from './routes/org-shape-routes.js';
 import { cockpitRoutes } from './routes/cockpit-routes.js';
+import { apiKeyRoutes } from './routes/api-key-routes.js';
+import { open311Routes, OPEN311_PREFIX } from './routes/open311-routes.js';
 import { bulkRoutes } from './routes/bulk-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import { categoryQuestionRoutes } from './routes/category-question-routes.js';
@@ -124,6 +126,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(lexiconRoutes, { ctx });
   await app.register(orgShapeRoutes, { ctx });
   await app.register(cockpitRoutes, { ctx });
+  await app.register(apiKeyRoutes, { ctx });
+  await app.register(open311Routes, { ctx, prefix: OPEN311_PREFIX });
   await app.register(bulkRoutes, { ctx });
   await app.register(webhookRoutes, { ctx });
   await app.register(categoryQuestionRoutes, { ctx });
