@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { DB_KINDS } from './support/databases.js';
+import { makeTestContext, type TestContext } from './support/context.js';
+import { seedMiniOrg, type MiniOrg } from './support/factories.js';
+import { loginAs, startServer, type TestServer } from './support/server.js';
+import { authenticateApiKey } from '../src/services/api-keys.js';
+
+for (const kind of DB_KINDS) {
+  describe(`admin: API keys [${kind}]`, () => {
+    let t: TestContext;
+    let org: MiniOrg;
+    let server: TestServer;
+    beforeAll(async () => {
+      t = await makeTestContext(kind);
+      org = await seedMiniOrg(t.ctx);
+      server = await startServer(t.ctx);
+    });
+    afterAll(async () => {
+      await server?.close();
+      await t?.close();
+    });
+
+    const auditActions = async () =>
+      ((await t.ctx.db.execute(sql`select action, target_id from audit_log where action like 'api_key.%' order by id`)) as unknown as { rows: Array<{ action: string; target_id: string }> }).rows;
+
+    it('issues a key shown once: the list has its prefix, never the key', async () => {
+      const admin = await loginAs(server, org.usernames.admin!);
+      const res = await admin.post('/api/admin/api-keys', { name: '12345 热线系统', actingUserId: org.actors.dispatcher.userId, ratePerMinute: 120 });
+      expect(res.status).toBe(201);
+      expect(Object.keys(res.body).sort()).toEqual(['actingUserId', 'actingUserName', 'createdAt', 'id', 'key', 'name', 'prefix', 'ratePerMinute']);
+      expect(res.body.key).toMatch(/^xf_[0-9A-Za-z]{40}$/);
+      expect(res.body).toMatchObject({ name: '12345 热线系统', prefix: res.body.key.slice(0, 10), actingUserId: org.actors.dispatcher.userId, actingUserName: 'dispatcher', ratePerMinute: 120 });
+
+      const plain = await admin.post('/api/admin/api-keys', { name: '市民 App' });
+      expect(plain.body).toMatchObject({ actingUserId: null, actingUserName: null, ratePerMinute: 60 });
+      expect(plain.body.key).not.toBe(res.body.key);
+
+      const list = await admin.get('/api/admin/api-keys');
+      expect(list.status).toBe(200);
+      expect(list.body.items.map((k: any) => k.name)).toEqual(['市民 App', '12345 热线系统']);
+      expect(list.body.items[1]).toMatchObject({ prefix: res.body.prefix, createdByName: 'admin', revokedAt: null, lastUsedAt: null, actingUserName: 'dispatcher' });
+      expect(JSON.stringify(list.body)).not.toContain(res.body.key);
+      // Only a keyed hash is stored.
+      const stored = (await t.ctx.db.execute(sql`select key_hash from api_keys where id = ${res.body.id}`)) as unknown as { rows: Array<{ key_hash: string }> };
+      expect(stored.rows[0]!.key_hash).not.toContain(res.body.key.slice(3));
+
+      expect((await authenticateApiKey(t.ctx, res.body.key))?.id).toBe(res.body.id);
+      expect(await authenticateApiKey(t.ctx, res.body.key.slice(0, -1) + (res.body.key.endsWith('a') ? 'b' : 'a'))).toBeNull();
+      const used = (await admin.get('/api/admin/api-keys')).body.items[1];
+      expect(used.lastUsedAt).toBe(t.clock.now().toISOString());
+    });
+
+    it('revokes a key at once; revoking again changes nothing; an unknown key is 404', async () => {
+      const admin = await loginAs(server, org.usernames.admin!);
+      const issued = (await admin.post('/api/admin/api-keys', { name: '将被吊销的密钥' })).body;
+      t.clock.advance(60_000);
+      const first = await admin.post(`/api/admin/api-keys/${issued.id}/revoke`);
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ id: issued.id, name: '将被吊销的密钥', revokedAt: t.clock.now().toISOString() });
+      expect(await authenticateApiKey(t.ctx, issued.key)).toBeNull();
+      t.clock.advance(60_000);
+      const again = await admin.post(`/api/admin/api-keys/${issued.id}/revoke`);
+      expect(again.status).toBe(200);
+      expect(again.body.revokedAt).toBe(first.body.revokedAt);
+      expect((await admin.post('/api/admin/api-keys/00000000-0000-4000-8000-000000000000/revoke')).status).toBe(404);
+      expect((await admin.post('/api/admin/api-keys/not-a-uuid/revoke')).status).toBe(400);
+      const revokes = (await auditActions()).filter((a) => a.action === 'api_key.revoked');
+      expect(revokes).toEqual([{ action: 'api_key.revoked', target_id: issued.id }]);
+    });
+
+    it('every issue is audited', async () => {
+      const issued = (await auditActions()).filter((a) => a.action === 'api_key.issued');
+      expect(issued.length).toBe(3);
+    });
+
+    it('an acting user must be an active user who may accept (a registrar alone may not); bad input is 400', async () => {
+      const admin = await loginAs(server, org.usernames.admin!);
+      const registrar = await admin.post('/api/admin/api-keys', { name: '登记员代办', actingUserId: org.actors.registrar.userId });
+      expect(registrar.status).toBe(400);
+      expect(registrar.body.details.fields[0].path).toBe('actingUserId');
+      expect(registrar.body.details.fields[0].message).toContain('分派员');
+      expect((await admin.post('/api/admin/api-keys', { name: '无此人', actingUserId: '00000000-0000-4000-8000-000000000000' })).status).toBe(400);
+      expect((await admin.post('/api/admin/api-keys', { name: '' })).status).toBe(400);
+      expect((await admin.post('/api/admin/api-keys', { name: 'x'.repeat(61) })).status).toBe(400);
+      expect((await admin.post('/api/admin/api-keys', { name: '太快', ratePerMinute: 6001 })).status).toBe(400);
+      expect((await admin.post('/api/admin/api-keys', { name: '太慢', ratePerMinute: 0 })).status).toBe(400);
+    });
+
+    it('only admins manage keys: others get 403, no session 401', async () => {
+      const dispatcher = await loginAs(server, org.usernames.dispatcher!);
+      expect((await dispatcher.get('/api/admin/api-keys')).status).toBe(403);
+      expect((await dispatcher.post('/api/admin/api-keys', { name: '越权' })).status).toBe(403);
+      const any = (await (await loginAs(server, org.usernames.admin!)).get('/api/admin/api-keys')).body.items[0];
+      expect((await dispatcher.post(`/api/admin/api-keys/${any.id}/revoke`)).status).toBe(403);
+      const anonymous = await fetch(`${server.base}/api/admin/api-keys`);
+      expect(anonymous.status).toBe(401);
+    });
+  });
+}
