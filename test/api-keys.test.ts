@@ -32,6 +32,7 @@ for (const kind of DB_KINDS) {
       expect(res.body.key).toMatch(/^xf_[0-9A-Za-z]{40}$/);
       expect(res.body).toMatchObject({ name: '12345 热线系统', prefix: res.body.key.slice(0, 10), actingUserId: org.actors.dispatcher.userId, actingUserName: 'dispatcher', ratePerMinute: 120 });
 
+      t.clock.advance(1000);
       const plain = await admin.post('/api/admin/api-keys', { name: '市民 App' });
       expect(plain.body).toMatchObject({ actingUserId: null, actingUserName: null, ratePerMinute: 60 });
       expect(plain.body.key).not.toBe(res.body.key);
