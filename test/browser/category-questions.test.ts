@@ -1,7 +1,8 @@
 /**
  * Category questions in a real browser against the real server: the admin adds questions to 路灯照明
  * (a duplicate code refused at the field), a citizen on a phone is asked them for that category
- * (the required one enforced before sending), and the registrar and the petitioner see the answers.
+ * (the required one enforced before sending), a registrar noting a call is shown them without being
+ * held to the required one, and the registrar and the petitioner see the answers.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -36,8 +37,15 @@ const seeText = (l: Locator, text: string | RegExp) =>
   expect.poll(async () => ((await l.count()) ? ((await l.first().textContent()) ?? '') : ''), WAIT).toMatch(text);
 /** Given a page (or dialog) and a field's label, returns its control; optional fields' labels end in （可选）. */
 const field = (scope: Page | Locator, label: string) => scope.getByLabel(new RegExp(`^${label}(（可选）)?$`));
-const SAVE = /^保\s?存$/;
 const SUBMIT = /^提\s?交$/;
+
+/** Given a page with the question modal open, presses its save button (the footer's primary button). */
+async function saveModal(page: Page) {
+  const save = page.locator('.ant-modal-wrap:visible .ant-modal-footer .ant-btn-primary');
+  await see(save);
+  await save.scrollIntoViewIfNeeded();
+  await save.click();
+}
 
 /** Given a page, a select's control and an option's text, opens the select and picks that option. */
 async function pick(page: Page, control: Locator, option: string) {
@@ -91,14 +99,14 @@ describe('category questions from the admin to the citizen and back [pglite]', {
     await see(modal);
     await field(modal, '编码').fill('road_name');
     await field(modal, '问题').fill('道路名称');
-    await modal.getByRole('button', { name: SAVE }).click();
+    await saveModal(page);
     const codeError = modal.locator('.ant-form-item').filter({ has: page.getByLabel(/^编码$/) }).locator('.ant-form-item-explain-error');
     await seeText(codeError, '问题编码已被本分类、上级或下级分类使用');
     await field(modal, '编码').fill('lamp_no');
     await field(modal, '问题').fill('灯杆编号');
     await field(modal, '填写说明').fill('灯杆上喷涂的编号，如 LD-0231');
     await modal.getByRole('switch').click();
-    await modal.getByRole('button', { name: SAVE }).click();
+    await saveModal(page);
     await seeText(card, /灯杆编号/);
     await expect.poll(() => modal.isVisible(), WAIT).toBe(false);
 
@@ -113,7 +121,7 @@ describe('category questions from the admin to the citizen and back [pglite]', {
     await modal.getByLabel('选项名称 1').fill('灯不亮');
     await modal.getByLabel('选项名称 2').fill('灯杆倾斜');
     await screenshot(page, 'admin-category-question');
-    await modal.getByRole('button', { name: SAVE }).click();
+    await saveModal(page);
     await seeText(card, /损坏情况/);
     await screenshot(page, 'admin-category-questions');
     await context.close();
@@ -158,6 +166,31 @@ describe('category questions from the admin to the citizen and back [pglite]', {
     await seeText(answers, /灯杆编号\s*LD-0231/);
     await seeText(answers, /损坏情况\s*灯杆倾斜/);
     await screenshot(page, 'citizen-track-answers');
+    await context.close();
+  });
+
+  it('a registrar noting a call for 路灯照明 is shown the questions and may register without the required one', async () => {
+    const login = await client(server).post('/api/auth/login', { username: org.usernames.registrar, password: PASSWORD });
+    const context = await newContext(browser, server.base, 'office');
+    await context.addCookies([{ name: 'xf_session', value: login.body.token, url: server.base }]);
+    const page = await context.newPage();
+    await page.goto('/staff/intake');
+    await page.getByLabel('标题').fill('路灯不亮（来电）');
+    await page.getByLabel('诉求内容').fill('来电反映梅园社区南门路灯不亮，晚上出行不便，请维修。');
+    await page.getByLabel('问题分类', { exact: true }).click();
+    await page.keyboard.type('路灯照明');
+    await page.locator('.ant-select-dropdown:visible .ant-select-tree-node-content-wrapper', { hasText: '路灯照明' }).first().click();
+    const questions = page.getByTestId('category-questions');
+    await seeText(questions, /灯杆编号/);
+    await pick(page, page.getByLabel('损坏情况', { exact: true }), '灯不亮');
+    await page.getByLabel('姓名 1').fill('李春华');
+    await screenshot(page, 'staff-intake-questions');
+    await page.locator('form button[type=submit]').click();
+    await page.getByTestId('created').waitFor();
+    const number = (await page.getByTestId('created-number').innerText()).trim();
+    const registrar = await loginAs(server, org.usernames.registrar!);
+    const found = (await registrar.get(`/api/cases?q=${encodeURIComponent(number)}&limit=5`)).body.items.find((c: any) => c.number === number);
+    expect((await registrar.get(`/api/cases/${found.id}`)).body.answers).toEqual([{ code: 'damage', label: '损坏情况', value: '灯不亮' }]);
     await context.close();
   });
 
