@@ -1,6 +1,6 @@
 /**
  * The command line: `xinfang serve | migrate | seed | seal | verify-audit | deadline | rebuild-timers |
- * classify | train | dedupe | rollups`.
+ * classify | train | dedupe | rollups | import | export`.
  * Thin: each command parses flags and calls a service.
  */
 import { Command } from 'commander';
@@ -9,6 +9,8 @@ import { registerDeadlineCommand } from './cli/deadline-command.js';
 import { registerDedupeCommand } from './cli/dedupe-command.js';
 import { registerRoutingCommands } from './cli/routing-commands.js';
 import { registerRollupsCommand } from './cli/rollups-command.js';
+import { registerImportCommand } from './cli/import-command.js';
+import { registerExportCommand } from './cli/export-command.js';
 import { registerBackupCommands } from './cli/backup-command.js';
 import { serve } from './server.js';
 import { buildContext } from './services/app-context.js';
@@ -91,6 +93,8 @@ registerDeadlineCommand(program);
 registerDedupeCommand(program);
 registerRoutingCommands(program);
 registerRollupsCommand(program);
+registerImportCommand(program);
+registerExportCommand(program);
 registerBackupCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
