@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Button, Layout, Menu, Result, Space, Spin, Typography } from 'antd';
-import { ApartmentOutlined, BellOutlined, BookOutlined, ClockCircleOutlined, DashboardOutlined, LogoutOutlined, QrcodeOutlined, ScissorOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, ApiOutlined, KeyOutlined, BellOutlined, BookOutlined, ClockCircleOutlined, DashboardOutlined, LogoutOutlined, QrcodeOutlined, ScissorOutlined, TeamOutlined } from '@ant-design/icons';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { ApiError } from '../api/client';
 import { t } from '../i18n/zh-CN';
@@ -22,6 +22,8 @@ const MENU = [
   { key: 'rules', icon: <ClockCircleOutlined />, label: s.menuRules },
   { key: 'posters', icon: <QrcodeOutlined />, label: s.menuPosters },
   { key: 'channels', icon: <BellOutlined />, label: t.channels.menu },
+  { key: 'webhooks', icon: <ApiOutlined />, label: t.integrations.webhooks.menu },
+  { key: 'api-keys', icon: <KeyOutlined />, label: t.integrations.apiKeys.menu },
   { key: 'lexicon', icon: <ScissorOutlined />, label: t.lexicon.menu },
   { key: 'cockpit-weights', icon: <DashboardOutlined />, label: t.cockpit.weightsAdmin.menu },
 ];

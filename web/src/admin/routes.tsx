@@ -44,6 +44,8 @@ export const adminRoutes: RouteObject[] = [
       { path: 'rules', lazy: async () => ({ Component: (await load(() => import('./rules/RulesPage'))).RulesPage }) },
       { path: 'posters', lazy: async () => ({ Component: (await load(() => import('./posters/PostersPage'))).PostersPage }) },
       { path: 'channels', lazy: async () => ({ Component: (await load(() => import('./channels/ChannelsPage'))).ChannelsPage }) },
+      { path: 'webhooks', lazy: async () => ({ Component: (await load(() => import('./webhooks/WebhooksPage'))).WebhooksPage }) },
+      { path: 'api-keys', lazy: async () => ({ Component: (await load(() => import('./api-keys/ApiKeysPage'))).ApiKeysPage }) },
       { path: 'lexicon', lazy: async () => ({ Component: (await load(() => import('./LexiconPage'))).LexiconPage }) },
       { path: 'cockpit-weights', lazy: async () => ({ Component: (await load(() => import('./CockpitWeightsPage'))).CockpitWeightsPage }) },
     ],

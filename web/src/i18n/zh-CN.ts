@@ -15,6 +15,7 @@ import { hotIssues } from './zh-CN/hot-issues';
 import { lexicon } from './zh-CN/lexicon';
 import { intelligence } from './zh-CN/intelligence';
 import { cockpit } from './zh-CN/cockpit';
+import { integrations } from './zh-CN/integrations';
 import { questions } from './zh-CN/questions';
 
-export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings, intelligence, cockpit, questions };
+export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings, intelligence, cockpit, questions, integrations };
