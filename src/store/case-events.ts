@@ -65,45 +65,62 @@ export async function appendCaseEvents(
       hash: s.hash,
     })),
   );
-  await tx
+  const [paths] = await tx
     .update(cases)
     .set({ eventCount: seq, headHash: prev })
-    .where(and(eq(cases.region, head.region), eq(cases.id, head.caseId)));
+    .where(and(eq(cases.region, head.region), eq(cases.id, head.caseId)))
+    .returning({ unitPaths: cases.unitPaths, accusedUnitPaths: cases.accusedUnitPaths });
   // the cockpit's rollups follow the event stream: the case is queued in the same transaction
   await tx.insert(rollupQueue).values({ region: head.region, caseId: head.caseId });
   // signed webhooks follow the event stream too: deliveries are queued in the same transaction
-  await queueWebhookDeliveries(tx, head.region, head.caseId, stored, at);
+  if (paths) await queueWebhookDeliveries(tx, head.region, head.caseId, paths, stored, at);
   return stored;
 }
 
 /**
- * Given new events of a case (its row already written in this transaction), queues one webhook
- * delivery per active subscription and event that it selects (its types, or all when it lists none)
- * for a case in its scope (an owner, lead or assisting unit path under the scope unit's path), and
- * none when the scope unit lies inside a unit the case accuses (Art. 30: the accused never learns of
- * the accusation). One statement; with no subscriptions it reads an empty table. The scope unit's
- * path is read live from org_units (one key lookup per subscription), so moving a unit in the org
- * tree moves its subscriptions' scope with it.
+ * Given new events of a case and its unit paths as this transaction left them (owner, lead,
+ * assisting; accused), queues one webhook delivery per active subscription and event that it
+ * selects (its types, or all when it lists none) when one of the case's unit paths lies under the
+ * subscription's scope unit, and none when the scope unit lies inside a unit the case accuses
+ * (Art. 30: the accused never learns of the accusation). One statement over the subscriptions
+ * alone (the case's paths come as parameters, prefix tests spelled out): with no subscriptions it
+ * reads an empty table. The scope unit's path is read live from org_units (one key lookup per
+ * subscription), so moving a unit in the org tree moves its subscriptions' scope with it.
  */
-async function queueWebhookDeliveries(tx: Tx, region: string, caseId: string, stored: StoredEvent[], at: Date): Promise<void> {
+async function queueWebhookDeliveries(
+  tx: Tx,
+  region: string,
+  caseId: string,
+  paths: { unitPaths: string[]; accusedUnitPaths: string[] },
+  stored: StoredEvent[],
+  at: Date,
+): Promise<void> {
   const events = stored.filter((e) => isWebhookEventType(e.type));
-  if (events.length === 0) return;
+  if (events.length === 0 || paths.unitPaths.length === 0) return;
   const values = sql.join(
     events.map((e) => sql`(${e.seq}::int, ${e.type}::text)`),
     sql`, `,
   );
+  const inScope = sql.join(
+    paths.unitPaths.map((p) => sql`starts_with(${p}::text, u.path)`),
+    sql` or `,
+  );
+  const accused = paths.accusedUnitPaths.length
+    ? sql`and not (${sql.join(
+        paths.accusedUnitPaths.map((p) => sql`starts_with(u.path, ${p}::text)`),
+        sql` or `,
+      )})`
+    : sql``;
   const when = at.toISOString();
   await tx.execute(sql`
     insert into webhook_deliveries (region, subscription_id, case_id, event_seq, event_type, next_attempt_at, created_at)
-    select c.region, s.id, c.id, e.seq, e.type, ${when}::timestamptz, ${when}::timestamptz
+    select ${region}, s.id, ${caseId}::uuid, e.seq, e.type, ${when}::timestamptz, ${when}::timestamptz
     from webhook_subscriptions s
     join org_units u on u.id = s.scope_unit_id
-    join cases c on c.region = ${region} and c.id = ${caseId}
     cross join (values ${values}) as e(seq, type)
     where s.active
       and (cardinality(s.event_types) = 0 or e.type = any(s.event_types))
-      and exists (select 1 from unnest(c.unit_paths) as up(p) where starts_with(up.p, u.path))
-      and not exists (select 1 from unnest(c.accused_unit_paths) as ap(p) where starts_with(u.path, ap.p))
+      and (${inScope}) ${accused}
     on conflict do nothing`);
 }
 
