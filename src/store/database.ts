@@ -88,8 +88,12 @@ async function openPostgres(url: string): Promise<Database> {
     // fail fast instead of queueing forever when the server is gone
     query_timeout: 30_000,
   });
-  // An idle client losing its server must not crash the process; the next query reconnects.
+  // A client losing its server (a restart, a failover) must not crash the process: the pool's own
+  // listener covers idle clients, this one the clients in use, whose query then fails with the
+  // error (503 DB_UNAVAILABLE at the edge); the pool drops a dead client when it is released and the
+  // next query reconnects.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   return { db, kind: 'postgres', close: () => pool.end() };
 }
