@@ -300,8 +300,12 @@ for (const kind of DB_KINDS) {
       const bad = await admin.post(`${API}/${streetSub.id}/ping`);
       expect(bad.body).toMatchObject({ ok: false, status: 404 });
       expect(bad.body.error).toMatch(/^HTTP 404/);
+      // a redirect is not followed: the signed payload goes nowhere the admin did not approve
+      rx.on('/street', () => 302);
+      const moved = await admin.post(`${API}/${streetSub.id}/ping`);
+      expect(moved.body).toMatchObject({ ok: false, status: 302, error: 'HTTP 302: redirect not followed' });
       rx.on('/street', () => 200);
-      expect(await t.ctx.db.select().from(auditLog).where(and(eq(auditLog.action, 'webhook.pinged'), eq(auditLog.targetId, streetSub.id)))).toHaveLength(2);
+      expect(await t.ctx.db.select().from(auditLog).where(and(eq(auditLog.action, 'webhook.pinged'), eq(auditLog.targetId, streetSub.id)))).toHaveLength(3);
     });
 
     it('rotates the secret: the new one shown once and used for the next deliveries; the old one no longer verifies', async () => {
