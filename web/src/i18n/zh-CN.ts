@@ -17,5 +17,6 @@ import { intelligence } from './zh-CN/intelligence';
 import { cockpit } from './zh-CN/cockpit';
 import { integrations } from './zh-CN/integrations';
 import { questions } from './zh-CN/questions';
+import { bulk } from './zh-CN/bulk';
 
-export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings, intelligence, cockpit, questions, integrations };
+export const t = { common, citizen, staff, admin, reception, ledger, spotChecks, channels, hotIssues, lexicon, warnings, intelligence, cockpit, questions, integrations, bulk };

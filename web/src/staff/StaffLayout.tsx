@@ -16,6 +16,8 @@ import type { Me } from './types';
 import { InboxBell } from './inbox/InboxBell';
 import { HOT_ISSUE_ROLES } from '../api/hot-issues';
 import { COCKPIT_ROLES } from '../api/cockpit';
+import { EXPORT_ROLES, IMPORT_ROLES } from './bulk/bulk-api';
+import { SwapOutlined } from '@ant-design/icons';
 import './staff.css';
 
 const s = t.staff.layout;
@@ -70,6 +72,7 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const canSpotChecks = hasAnyRole(me, SPOT_CHECK_ROLES);
   const canHotIssues = hasAnyRole(me, HOT_ISSUE_ROLES);
   const canCockpit = hasAnyRole(me, COCKPIT_ROLES);
+  const canBulk = hasAnyRole(me, [...IMPORT_ROLES, ...EXPORT_ROLES]);
   const path = location.pathname;
   const selected = path.startsWith('/staff/cockpit')
     ? 'cockpit'
@@ -87,7 +90,9 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
             ? 'spot-checks'
             : path.startsWith('/staff/hot-issues')
               ? 'hot-issues'
-              : 'queues';
+              : path.startsWith('/staff/bulk')
+                ? 'bulk'
+                : 'queues';
   const items = [
     ...(canCockpit ? [{ key: 'cockpit', icon: <DashboardOutlined />, label: <Link to="/staff/cockpit">{t.cockpit.menu}</Link> }] : []),
     { key: 'queues', icon: <UnorderedListOutlined />, label: <Link to="/staff">{s.menuQueues}</Link> },
@@ -102,6 +107,7 @@ function Frame({ me, onLogout }: { me: Me; onLogout: () => void }) {
     ...(canLedger ? [{ key: 'ledger', icon: <FileSearchOutlined />, label: <Link to="/staff/ledger">{t.ledger.menu}</Link> }] : []),
     ...(canSpotChecks ? [{ key: 'spot-checks', icon: <AuditOutlined />, label: <Link to="/staff/spot-checks">{t.spotChecks.menu}</Link> }] : []),
     ...(canHotIssues ? [{ key: 'hot-issues', icon: <FireOutlined />, label: <Link to="/staff/hot-issues">{t.hotIssues.menu}</Link> }] : []),
+    ...(canBulk ? [{ key: 'bulk', icon: <SwapOutlined />, label: <Link to="/staff/bulk">{t.bulk.menu}</Link> }] : []),
   ];
   return (
     <Layout style={{ minHeight: '100vh' }}>

@@ -18,6 +18,7 @@ import { LedgerPage } from './ledger/LedgerPage';
 import { SpotChecksPage } from './spot-checks/SpotChecksPage';
 import { HotIssuesPage } from './hot-issues/HotIssuesPage';
 import { WarningPage, WarningsPage } from './warnings/WarningsPage';
+import { BulkPage } from './bulk/BulkPage';
 import { NotFound } from '../common/NotFound';
 import { t } from '../i18n/zh-CN';
 
@@ -54,6 +55,7 @@ export const staffRoutes: RouteObject[] = [
       { path: 'ledger', element: <LedgerPage /> },
       { path: 'spot-checks', element: <SpotChecksPage /> },
       { path: 'hot-issues', element: <HotIssuesPage /> },
+      { path: 'bulk', element: <BulkPage /> },
       { path: 'cockpit', element: later(<CockpitPage />) },
       { path: 'cockpit/assessment', element: later(<AssessmentPage />) },
       { path: '*', element: <NotFound /> },

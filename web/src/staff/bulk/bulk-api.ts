@@ -1,0 +1,77 @@
+/**
+ * The bulk import and export endpoints as the workbench uses them: uploads as multipart forms, the
+ * refusal's row report from the error details, the report download as a file, export links.
+ */
+import { api, ApiError } from '../../api/client';
+
+/** Roles that may import (the server's IMPORT_ROLES). */
+export const IMPORT_ROLES = ['registrar', 'dispatcher'];
+/** Roles that may export (the server's EXPORT_ROLES). */
+export const EXPORT_ROLES = ['supervisor', 'leader', 'unit_head'];
+
+export interface ImportProblem {
+  row: number;
+  column: string;
+  reason: string;
+  message: string;
+}
+
+export interface ImportRejection {
+  fileName: string;
+  rowCount: number;
+  accepted: number;
+  rejectedRowCount: number;
+  rejected: ImportProblem[];
+  duringWrite?: boolean;
+}
+
+export interface ImportResult {
+  dryRun: boolean;
+  fileName: string;
+  rowCount: number;
+  accepted: number;
+  created: { row: number; id: string; number: string }[];
+}
+
+const form = (file: File, source: string, dryRun: boolean) => {
+  const fd = new FormData();
+  if (source.trim()) fd.append('source', source.trim());
+  fd.append('dryRun', String(dryRun));
+  fd.append('file', file, file.name);
+  return fd;
+};
+
+/** Given an error from an import, returns its row report when it is the all-or-nothing refusal. */
+export function rejectionOf(err: unknown): ImportRejection | null {
+  return err instanceof ApiError && err.code === 'CASE_IMPORT_REJECTED' ? (err.details as unknown as ImportRejection) : null;
+}
+
+export const bulkApi = {
+  importCases: (file: File, source: string, dryRun: boolean) => api.post<ImportResult>('/api/imports/cases', form(file, source, dryRun)),
+  /** Downloads the file's check report (xlsx or csv) under the name the server gives it. */
+  downloadReport: async (file: File, source: string, format: 'xlsx' | 'csv') => {
+    const res = await fetch(`/api/imports/cases/report?format=${format}`, { method: 'POST', credentials: 'same-origin', body: form(file, source, true) });
+    if (!res.ok) {
+      const e = (await res.json().catch(() => ({}))) as { code?: string; message?: string; details?: Record<string, unknown> };
+      throw new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message ?? '请求失败', e.details ?? {});
+    }
+    const blob = await res.blob();
+    const cd = res.headers.get('content-disposition') ?? '';
+    const m = /filename\*=UTF-8''([^;]+)/.exec(cd);
+    const name = m ? decodeURIComponent(m[1]!) : `import-report.${format}`;
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  },
+  templateUrl: (format: 'xlsx' | 'csv') => `/api/imports/cases/template.${format}`,
+  exportUrl: (q: { kind: 'cases' | 'events'; unitId?: string; from: string; to: string; format: 'csv' | 'xlsx' | 'jsonl' }) => {
+    const p = new URLSearchParams({ format: q.format, from: q.from, to: q.to });
+    if (q.unitId) p.set('unitId', q.unitId);
+    return `/api/exports/${q.kind}?${p.toString()}`;
+  },
+};
