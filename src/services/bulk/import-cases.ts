@@ -113,7 +113,12 @@ export async function importCases(ctx: AppContext, actor: StaffActor, bytes: Buf
     await auditRejection(ctx, actor, opts, sha256, sheet.rows.length, [problem]);
     throw rejection(opts.fileName, sheet.rows.length, checked.checked.length - 1, [problem], true);
   }
-  await rebuildOpenCaseTimers(ctx);
+  try {
+    await rebuildOpenCaseTimers(ctx);
+  } catch (err) {
+    // The cases are committed and answered for; their reminders follow at the next `xinfang rebuild-timers`.
+    ctx.logger.error({ err, cases: created.length }, '导入后重建到期提醒失败，请运行 xinfang rebuild-timers (timer rebuild after import failed)');
+  }
   return { dryRun: false, ...base, created, ms: performance.now() - t0 };
 }
 
