@@ -5,7 +5,7 @@
  * for acceptance like any public submission.
  */
 import crypto from 'node:crypto';
-import { and, desc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { AppError } from '../domain/errors.js';
 import { TRANSITIONS } from '../domain/lifecycle/transitions.js';
 import type { StaffRole } from '../domain/lifecycle/types.js';
@@ -14,6 +14,7 @@ import { findActiveUser, findUnitsById, isWithin } from '../store/org-repository
 import type { Queryable } from '../store/database.js';
 import type { AppContext, StaffActor } from './context.js';
 import { writeAudit } from './audit-log.js';
+import { subtreePattern } from './org-admin.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -88,6 +89,7 @@ export async function issueApiKey(
       prefix: key.slice(0, PREFIX_LENGTH),
       keyHash: hashApiKey(ctx, key),
       actingUserId: acting?.id ?? null,
+      scopePath: actor.scopePath,
       ratePerMinute: input.ratePerMinute ?? DEFAULT_RATE_PER_MINUTE,
       createdBy: actor.userId,
       createdAt: now,
@@ -124,19 +126,26 @@ async function checkActingUser(q: Queryable, actor: StaffActor, userId: string) 
   return user;
 }
 
-/** Given an admin, returns every key, newest first (revoked ones too, for the record). */
-export async function listApiKeys(ctx: AppContext, _actor: StaffActor): Promise<{ items: PresentedApiKey[] }> {
-  const rows = await ctx.db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+/** Given an admin, returns the keys issued within his scope, newest first (revoked ones too, for the record). */
+export async function listApiKeys(ctx: AppContext, actor: StaffActor): Promise<{ items: PresentedApiKey[] }> {
+  const rows = await ctx.db
+    .select()
+    .from(apiKeys)
+    .where(sql`${apiKeys.scopePath} like ${subtreePattern(actor.scopePath)}`)
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
   const names = await userNames(ctx.db, rows.flatMap((r) => [r.actingUserId, r.createdBy]));
   return { items: rows.map((r) => present(r, names)) };
 }
 
-/** Given an admin and a key id, revokes the key (again: no change, no second audit entry) and returns it; API_KEY_NOT_FOUND when unknown. */
+/**
+ * Given an admin and a key id, revokes the key (again: no change, no second audit entry) and returns
+ * it; API_KEY_NOT_FOUND when unknown or issued outside his scope (missing and not yours look alike).
+ */
 export async function revokeApiKey(ctx: AppContext, actor: StaffActor, id: string): Promise<PresentedApiKey> {
   const now = ctx.now();
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for('update');
-    if (!row) throw new AppError('API_KEY_NOT_FOUND');
+    if (!row || !row.scopePath.startsWith(actor.scopePath)) throw new AppError('API_KEY_NOT_FOUND');
     let out: ApiKeyRow | undefined = row;
     if (!row.revokedAt) {
       [out] = await tx.update(apiKeys).set({ revokedAt: now, revokedBy: actor.userId }).where(eq(apiKeys.id, id)).returning();

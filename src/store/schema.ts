@@ -861,6 +861,8 @@ export const apiKeys = pgTable(
     prefix: text('prefix').notNull(),
     keyHash: text('key_hash').notNull(),
     actingUserId: uuid('acting_user_id'),
+    /** the issuing admin's scope: admins manage only keys issued within their own scope */
+    scopePath: text('scope_path').notNull(),
     ratePerMinute: integer('rate_per_minute').notNull().default(60),
     createdBy: uuid('created_by').notNull(),
     createdAt: ts('created_at').notNull(),
@@ -881,7 +883,13 @@ export const open311Tokens = pgTable(
     apiKeyId: uuid('api_key_id').notNull(),
     createdAt: ts('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.region, t.token] }), index('open311_tokens_case_idx').on(t.region, t.caseId)],
+  (t) => [
+    primaryKey({ columns: [t.region, t.token] }),
+    /** one token per case and key: a retried submission finds its token instead of making another */
+    uniqueIndex('open311_tokens_case_key_uq').on(t.region, t.caseId, t.apiKeyId),
+    /** GET requests: what one key submitted, newest first */
+    index('open311_tokens_key_idx').on(t.region, t.apiKeyId, t.createdAt),
+  ],
 );
 
 /**

@@ -4,6 +4,7 @@ CREATE TABLE "api_keys" (
 	"prefix" text NOT NULL,
 	"key_hash" text NOT NULL,
 	"acting_user_id" uuid,
+	"scope_path" text NOT NULL,
 	"rate_per_minute" integer DEFAULT 60 NOT NULL,
 	"created_by" uuid NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,
@@ -70,7 +71,8 @@ ALTER TABLE "cases" ADD COLUMN "external_source" text;--> statement-breakpoint
 ALTER TABLE "cases" ADD COLUMN "external_ref" text;--> statement-breakpoint
 ALTER TABLE "cases" ADD COLUMN "answers" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_hash_uq" ON "api_keys" USING btree ("key_hash");--> statement-breakpoint
-CREATE INDEX "open311_tokens_case_idx" ON "open311_tokens" USING btree ("region","case_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "open311_tokens_case_key_uq" ON "open311_tokens" USING btree ("region","case_id","api_key_id");--> statement-breakpoint
+CREATE INDEX "open311_tokens_key_idx" ON "open311_tokens" USING btree ("region","api_key_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_deliveries_event_uq" ON "webhook_deliveries" USING btree ("region","subscription_id","case_id","event_seq");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_due_idx" ON "webhook_deliveries" USING btree ("next_attempt_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_subscription_idx" ON "webhook_deliveries" USING btree ("subscription_id","created_at");--> statement-breakpoint
