@@ -51,6 +51,21 @@ const ConfigSchema = z.object({
   WEBHOOK_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
   /** true: plain http to any host (a government intranet without TLS); false: http only to loopback, https elsewhere */
   WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * Hosts and networks webhooks may reach although private, loopback, link-local or otherwise
+   * special (a government intranet): comma-separated host names (`oa.gov.local`, `*.zw.local`),
+   * addresses or CIDRs (`10.20.0.0/16`). Empty (the default): only public addresses.
+   */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean))
+    .refine((xs) => xs.every((x) => /^(\*\.)?[a-z0-9]([a-z0-9.-]{0,252})$/.test(x) || /^[0-9a-f:.]+(\/\d{1,3})?$/.test(x)), {
+      message: 'WEBHOOK_ALLOWED_HOSTS: comma-separated host names, addresses or CIDRs',
+    }),
+  /** deliveries kept for the admin's history: sent ones this many days, given-up ones longer */
+  WEBHOOK_RETAIN_SENT_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  WEBHOOK_RETAIN_FAILED_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; uploadDir: string };

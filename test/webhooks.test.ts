@@ -100,7 +100,7 @@ for (const kind of DB_KINDS) {
 
     beforeAll(async () => {
       rx = await startRawReceiver();
-      t = await makeTestContext(kind, { env: { WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS) } });
+      t = await makeTestContext(kind, { env: { WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS), WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
       org = await seedMiniOrg(t.ctx);
       server = await startServer(t.ctx);
       admin = await loginAs(server, org.usernames.admin!);
@@ -234,7 +234,7 @@ for (const kind of DB_KINDS) {
       expect(await runWebhooksOnce(t.ctx)).toMatchObject({ claimed: 2, sent: 1, retried: 1 });
       let [d] = await deliveriesOf(sub.body.id);
       expect(d).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500 });
-      expect(d!.lastError).toMatch(/^HTTP 500/);
+      expect(d!.lastError).toBe('http_status:500');
       // not due before its back-off (30 s + up to 10 % jitter)
       t.clock.advance(20_000);
       expect((await runWebhooksOnce(t.ctx)).claimed).toBe(0);
@@ -298,12 +298,11 @@ for (const kind of DB_KINDS) {
 
       rx.on('/street', () => 404);
       const bad = await admin.post(`${API}/${streetSub.id}/ping`);
-      expect(bad.body).toMatchObject({ ok: false, status: 404 });
-      expect(bad.body.error).toMatch(/^HTTP 404/);
+      expect(bad.body).toEqual({ ok: false, status: 404, error: 'http_status:404', deliveryId: expect.any(String), durationMs: expect.any(Number) });
       // a redirect is not followed: the signed payload goes nowhere the admin did not approve
       rx.on('/street', () => 302);
       const moved = await admin.post(`${API}/${streetSub.id}/ping`);
-      expect(moved.body).toMatchObject({ ok: false, status: 302, error: 'HTTP 302: redirect not followed' });
+      expect(moved.body).toMatchObject({ ok: false, status: 302, error: 'redirect' });
       rx.on('/street', () => 200);
       expect(await t.ctx.db.select().from(auditLog).where(and(eq(auditLog.action, 'webhook.pinged'), eq(auditLog.targetId, streetSub.id)))).toHaveLength(3);
     });
@@ -331,7 +330,7 @@ for (const kind of DB_KINDS) {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ name: '南苑街道平台', eventTypes: ['case.closed'], scopeUnitId: org.units.communityA, scopeUnitName: '梅园社区' });
       const [audit] = await t.ctx.db.select().from(auditLog).where(and(eq(auditLog.action, 'webhook.updated'), eq(auditLog.targetId, streetSub.id)));
-      expect((audit!.data as any).changes).toMatchObject({ name: '南苑街道平台', eventTypes: ['case.closed'], scopeUnitId: { before: org.units.streetA, after: org.units.communityA } });
+      expect((audit!.data as any).changes).toMatchObject({ name: '南苑街道平台', eventTypes: { before: ['case.registered', 'case.dispatched'], after: ['case.closed'] }, scopeUnitId: { before: org.units.streetA, after: org.units.communityA } });
 
       for (const [url, reason] of [
         ['ftp://example.gov.cn/hook', 'scheme'],

@@ -141,7 +141,7 @@ export async function runCaseCommand(
       actorId,
       actorRole,
     }));
-    const stored = await appendCaseEvents(tx, { region, caseId: row.id, count: row.eventCount, headHash: row.headHash }, events, now);
+    const stored = await appendCaseEvents(tx, { region, caseId: row.id, count: row.eventCount, headHash: row.headHash, unitPathsBefore: row.unitPaths }, events, now);
     if (!opts.deferTimers) await syncCaseTimers(ctx, tx, { region, id: row.id, ruleSetId: row.ruleSetId, snapshot }, row.snapshot as CaseSnapshot);
     if (command.type === 'chase' || command.type === 'supervise') await recordSupervision(ctx, tx, actor as StaffActor, row, command, extraData.supervisionId as string);
     if (supervision && command.type === 'supervision_reply') await recordSupervisionReply(ctx, tx, actor as StaffActor, supervision, command.text);

@@ -30,11 +30,13 @@ export interface StoredEvent {
 
 /**
  * Given the case's current head (count + hash, read under the row lock) and new events, returns the
- * stored events after inserting them and moving the head on the case row.
+ * stored events after inserting them and moving the head on the case row. A caller that changed the
+ * case's units in this transaction passes the paths it had before (`unitPathsBefore`), so the units
+ * that just lost the case (redispatch, escalation) are told of it too.
  */
 export async function appendCaseEvents(
   tx: Tx,
-  head: { region: string; caseId: string; count: number; headHash: string | null },
+  head: { region: string; caseId: string; count: number; headHash: string | null; unitPathsBefore?: readonly string[] },
   events: NewEvent[],
   at: Date,
 ): Promise<StoredEvent[]> {
@@ -73,13 +75,17 @@ export async function appendCaseEvents(
   // the cockpit's rollups follow the event stream: the case is queued in the same transaction
   await tx.insert(rollupQueue).values({ region: head.region, caseId: head.caseId });
   // signed webhooks follow the event stream too: deliveries are queued in the same transaction
-  if (paths) await queueWebhookDeliveries(tx, head.region, head.caseId, paths, stored, at);
+  if (paths) {
+    const unitPaths = [...new Set([...(head.unitPathsBefore ?? []), ...paths.unitPaths])];
+    await queueWebhookDeliveries(tx, head.region, head.caseId, { unitPaths, accusedUnitPaths: paths.accusedUnitPaths }, stored, at);
+  }
   return stored;
 }
 
 /**
- * Given new events of a case and its unit paths as this transaction left them (owner, lead,
- * assisting; accused), queues one webhook delivery per active subscription and event that it
+ * Given new events of a case and its unit paths before and after this transaction's change (owner,
+ * lead, assisting: the union, so a unit losing the case on redispatch still hears of it; accused as
+ * the transaction left them), queues one webhook delivery per active subscription and event that it
  * selects (its types, or all when it lists none) when one of the case's unit paths lies under the
  * subscription's scope unit, and none when the scope unit lies inside a unit the case accuses
  * (Art. 30: the accused never learns of the accusation). One statement over the subscriptions

@@ -86,6 +86,32 @@ export interface PayloadSource {
   baseUrl: string | null;
 }
 
+export interface CaseAsOfEvent {
+  state: string;
+  categoryCode: string | null;
+  leadUnitId: string | null;
+}
+
+/**
+ * Given a case's events up to and including one (in any order; later ones are ignored) and that
+ * event's seq, returns the case's state, category and lead unit as that event left them, replayed
+ * from the append-only log: every transition records `to`, dispatch / redispatch / joint meeting
+ * record the new `leadUnitId`, escalation its `toUnitId`. A delivery sent late (a retry after hours)
+ * thus describes the case as it was at its event, not as it is now: a unit that lost the case on a
+ * redispatch is not told what became of it afterwards.
+ */
+export function caseAsOfEvent(events: ReadonlyArray<{ seq: number; type: string; data: unknown }>, seq: number): CaseAsOfEvent {
+  const out: CaseAsOfEvent = { state: 'registered', categoryCode: null, leadUnitId: null };
+  for (const e of [...events].filter((x) => x.seq <= seq).sort((a, b) => a.seq - b.seq)) {
+    const d = (e.data ?? {}) as Record<string, unknown>;
+    if (typeof d.to === 'string') out.state = d.to;
+    if (typeof d.categoryCode === 'string' || d.categoryCode === null) out.categoryCode = (d.categoryCode as string | null) ?? out.categoryCode;
+    if (typeof d.leadUnitId === 'string') out.leadUnitId = d.leadUnitId;
+    if (e.type === 'case.escalated' && typeof d.toUnitId === 'string') out.leadUnitId = d.toUnitId;
+  }
+  return out;
+}
+
 /** Given a delivery's case, lead unit and event, returns the JSON payload sent for it. */
 export function buildWebhookPayload(src: PayloadSource): WebhookPayload {
   const at = src.event.at.toISOString();
