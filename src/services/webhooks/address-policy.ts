@@ -16,9 +16,14 @@ const SPECIAL_V4: ReadonlyArray<readonly [string, number]> = [
   ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
   ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ];
-/** IPv6 ranges that are not the public internet; IPv4-mapped, NAT64 and 6to4 carry a v4 address that may be private. */
+/**
+ * IPv6 ranges that are not the public internet; NAT64 and 6to4 carry a v4 address that may be
+ * private. IPv4-mapped addresses (::ffff:a.b.c.d) are judged as the v4 address they carry (toV4):
+ * net.BlockList matches them against v4 ranges and a v4 address against ::ffff:0:0/96, so that range
+ * cannot be listed here without catching every v4 address.
+ */
 const SPECIAL_V6: ReadonlyArray<readonly [string, number]> = [
-  ['::', 128], ['::1', 128], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23],
+  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23],
   ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ];
 
@@ -26,8 +31,19 @@ const special = new net.BlockList();
 for (const [a, p] of SPECIAL_V4) special.addSubnet(a, p, 'ipv4');
 for (const [a, p] of SPECIAL_V6) special.addSubnet(a, p, 'ipv6');
 
+/** Given an IP address, returns the v4 address an IPv4-mapped v6 address carries, else the address unchanged. */
+function toV4(ip: string): string {
+  const m = /^(?:0{0,4}:){0,5}:?ffff:(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/i.exec(ip);
+  if (!m || net.isIP(ip) !== 6) return ip;
+  if (m[1]) return m[1];
+  const hi = parseInt(m[2]!, 16);
+  const lo = parseInt(m[3]!, 16);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
 /** Given an IP address, returns whether it is private, loopback, link-local or otherwise not a public internet address. */
-export function isSpecialAddress(ip: string): boolean {
+export function isSpecialAddress(raw: string): boolean {
+  const ip = toV4(raw);
   const family = net.isIP(ip);
   if (family === 0) return true;
   return special.check(ip, family === 4 ? 'ipv4' : 'ipv6');
@@ -55,7 +71,8 @@ export function makeAddressPolicy(entries: readonly string[]): AddressPolicy {
     else names.add(e);
   }
   return {
-    permits(host, ip) {
+    permits(host, raw) {
+      const ip = toV4(raw);
       const family = net.isIP(ip);
       if (family === 0) return false;
       if (!isSpecialAddress(ip)) return true;
