@@ -1,4 +1,8 @@
+import crypto from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/http/app.js';
 import { sql } from 'drizzle-orm';
 import { DB_KINDS } from './support/databases.js';
 import { makeTestContext, type TestContext } from './support/context.js';
@@ -6,6 +10,16 @@ import { seedMiniOrg, type MiniOrg } from './support/factories.js';
 import { loginAs, startServer, type TestServer } from './support/server.js';
 import { seedDemoCategoryQuestions } from '../src/services/seed-categories.js';
 import { fromXml, schemaErrors, type ResponseKind } from './fixtures/open311/schemas.js';
+import { XMLValidator } from 'fast-xml-parser';
+import { ownCasesQuery } from '../src/services/open311/read-requests.js';
+
+/** Given SQL with $n placeholders and its parameters, returns it with the values written in (for EXPLAIN). */
+function inline(text: string, params: unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_m, n) => {
+    const v = params[Number(n) - 1];
+    return typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
+  });
+}
 
 const LAMPS = '010602'; // 路灯: lamp_no (string, required), lamp_damage (single-value list)
 const NOISE = '0703'; // noise_periods (multi-value list, required), noise_since (datetime)
@@ -244,6 +258,192 @@ for (const kind of DB_KINDS) {
       expect(b.body[0].token).toBe(a.body[0].token);
     });
 
+    describe('what a key reads: personal data kept back, reads audited against the key', () => {
+      const runSql = async <T,>(q: ReturnType<typeof sql>) => ((await t.ctx.db.execute(q)) as unknown as { rows: T[] }).rows;
+      const postRealtime = async (extra: Record<string, string> = {}) => {
+        const posted = await api.post('requests.json', { form: { ...lampForm(realtimeKey), ...extra } });
+        expect(posted.status, posted.text).toBe(200);
+        return posted.body[0].service_request_id as string;
+      };
+
+      it('ID and phone numbers in the text are masked, coordinates rounded to about 100 m', async () => {
+        const id = await postRealtime({ description: '我叫李四，身份证330102199001011234，电话13900001111，家门口路灯不亮。', lat: '30.412345', long: '120.298765' });
+        for (const format of ['json', 'xml'] as const) {
+          const one = await api.get(`requests/${id}.${format}?api_key=${realtimeKey}`);
+          expectValid(one, 200, 'requests', format);
+          expect(one.text).not.toContain('330102199001011234');
+          expect(one.text).not.toContain('13900001111');
+          expect(one.body[0].description).toContain('139****1111');
+          expect(one.body[0]).toMatchObject({ lat: 30.412, long: 120.299 });
+        }
+        const listed = await api.get(`requests.json?api_key=${realtimeKey}&service_request_id=${id}`);
+        expect(listed.text).not.toContain('13900001111');
+        expect(listed.body[0].lat).toBe(30.412);
+      });
+
+      it('the reason of a refusal and a reply reach the key with their phone numbers masked', async () => {
+        const posted = await api.post('requests.json', { form: lampForm(batchKey, { description: '路灯坏了，要求赔偿两万元。' }) });
+        const stored = await caseOfToken(posted.body[0].token);
+        const dispatcher = await loginAs(server, org.usernames.dispatcher!);
+        const reason = '赔偿争议请向人民法院起诉，咨询电话13812345678';
+        expect((await dispatcher.post(`/api/cases/${stored.id}/commands`, { type: 'refuse', reason, legalChannel: 'court' })).status).toBe(200);
+        const one = await api.get(`requests/${stored.number}.json?api_key=${batchKey}`);
+        expect(one.body[0].status_notes).toBe('不予受理。不予受理：赔偿争议请向人民法院起诉，咨询电话138****5678');
+      });
+
+      it('a confidential case or an accusation shows only its state: no text, no place, no reply', async () => {
+        const id = await postRealtime({ description: '反映某单位工作人员吃拿卡要，电话13900001111。', lat: '30.412345', long: '120.298765' });
+        await t.ctx.db.execute(sql`update cases set confidential = true, reply_text = '经查属实，已处理', reply_opinion = 'support' where number = ${id}`);
+        const hidden = await api.get(`requests/${id}.json?api_key=${realtimeKey}`);
+        expectValid(hidden, 200, 'requests', 'json');
+        expect(hidden.body[0]).toMatchObject({ service_request_id: id, description: '（保密件，内容不予提供）', status_notes: '已受理', address: null, lat: null, long: null });
+        expect(hidden.text).not.toContain('吃拿卡要');
+        expect(hidden.text).not.toContain('经查属实');
+
+        await t.ctx.db.execute(sql`update cases set confidential = false, accused_unit_paths = array[${'/accused/'}]::text[] where number = ${id}`);
+        for (const format of ['json', 'xml'] as const) {
+          const accused = await api.get(`requests.${format}?api_key=${realtimeKey}&service_request_id=${id}`);
+          expectValid(accused, 200, 'requests', format);
+          expect(accused.body[0].description).toBe('（保密件，内容不予提供）');
+          expect(accused.text).not.toContain('吃拿卡要');
+          expect(accused.body[0].lat).toBeNull();
+        }
+      });
+
+      it('a read is audited with the key as its target and no person as its actor', async () => {
+        const id = await postRealtime();
+        expect((await api.get(`requests/${id}.json?api_key=${realtimeKey}`)).status).toBe(200);
+        expect((await api.get(`requests.json?api_key=${realtimeKey}&service_request_id=${id}`)).status).toBe(200);
+        const keyId = (await runSql<{ id: string }>(sql`select id from api_keys where name = '12345 热线系统'`))[0]!.id;
+        const rows = await runSql<{ action: string; actor_id: string | null; target_type: string; target_id: string; data: { numbers: string[] } }>(
+          sql`select action, actor_id, target_type, target_id, data from audit_log where action in ('open311.request_read', 'open311.requests_read') and data->'numbers' ? ${id} order by id`,
+        );
+        expect(rows.map((r) => [r.action, r.actor_id, r.target_type, r.target_id])).toEqual([
+          ['open311.request_read', null, 'api_key', keyId],
+          ['open311.requests_read', null, 'api_key', keyId],
+        ]);
+      });
+
+      it('a page of refused and answered cases reads their decisions in one query, not one per case', async () => {
+        const dispatcher = await loginAs(server, org.usernames.dispatcher!);
+        const admin = await loginAs(server, org.usernames.admin!);
+        const pageKey = (await admin.post('/api/admin/api-keys', { name: '整页读取' })).body.key as string;
+        for (let i = 0; i < 6; i++) {
+          const posted = await api.post('requests.json', { form: lampForm(pageKey, { description: `第 ${i} 件：路灯坏了，要求赔偿。` }) });
+          const stored = await caseOfToken(posted.body[0].token);
+          const cmd = i % 2 ? { type: 'refuse', reason: `理由 ${i}`, legalChannel: 'court' } : { type: 'answer_on_spot', answer: `答复 ${i}` };
+          expect((await dispatcher.post(`/api/cases/${stored.id}/commands`, cmd)).status).toBe(200);
+        }
+        const session = (t.ctx.db as unknown as { session: { logger: { logQuery(q: string, p: unknown[]): void } } }).session;
+        const before = session.logger;
+        const seen: string[] = [];
+        session.logger = { logQuery: (q) => void seen.push(q) };
+        let page: Answer;
+        try {
+          page = await api.get(`requests.json?api_key=${pageKey}`);
+        } finally {
+          session.logger = before;
+        }
+        expect(page.body.length).toBe(6);
+        expect(page.body.map((r: any) => r.status_notes).sort()).toEqual(
+          ['即时办结。当场答复：答复 0', '即时办结。当场答复：答复 2', '即时办结。当场答复：答复 4', '不予受理。不予受理：理由 1', '不予受理。不予受理：理由 3', '不予受理。不予受理：理由 5'].sort(),
+        );
+        expect(seen.filter((q) => q.includes('"case_events"')).length).toBe(1);
+      });
+
+      it('text XML cannot carry (&, <, control characters, U+FFFE, a lone surrogate) comes out well-formed and schema-valid', async () => {
+        const id = await postRealtime();
+        const nasty = `A&B <tag> "q" 'a' \u0001ctl\uFFFEnon \uD800lone ]]> 完`;
+        await t.ctx.db.execute(sql`update cases set content = ${nasty} where number = ${id}`);
+        const one = await api.get(`requests/${id}.xml?api_key=${realtimeKey}`);
+        expect(XMLValidator.validate(one.text)).toBe(true);
+        expectValid(one, 200, 'requests', 'xml');
+        expect(one.body[0].description).toContain('A&B <tag>');
+        expect(one.body[0].description).toContain('完');
+        expect(one.text).not.toMatch(/[\u0001\uFFFE]/);
+      });
+
+      it('GET requests of one key walks the (region, api_key_id, created_at) index', async () => {
+        if (t.kind !== 'postgres') return; // PGlite plans alike, but the planner's choice is PostgreSQL's to show
+        const keyId = (await runSql<{ id: string }>(sql`select id from api_keys where name = '12345 热线系统'`))[0]!.id;
+        const plan = await t.ctx.db.transaction(async (tx) => {
+          await tx.execute(sql`set local enable_seqscan = off`);
+          const q = ownCasesQuery(tx, t.ctx.config.REGION, keyId, [], 50, 0).toSQL();
+          const r = (await tx.execute(sql.raw(`explain ${inline(q.sql, q.params)}`))) as unknown as { rows: Array<{ 'QUERY PLAN': string }> };
+          return r.rows.map((x) => x['QUERY PLAN']).join('\n');
+        });
+        expect(plan).toContain('open311_tokens_key_idx');
+      });
+    });
+
+    describe('POST parameters', () => {
+      it('attribute codes that would reach a prototype, over-long codes and a list for attribute are refused, not dropped', async () => {
+        const proto = await api.post('requests.json', { form: lampForm(batchKey, { 'attribute[__proto__][]': 'x' }) });
+        expect(proto.status).toBe(400);
+        expect(proto.body.map((e: any) => e.description).join(' ')).toContain('attribute[__proto__]');
+        expect(({} as Record<string, unknown>).x).toBeUndefined();
+        for (const code of ['constructor', 'prototype', 'c'.repeat(61)]) {
+          const bad = await api.post('requests.json', { form: lampForm(batchKey, { [`attribute[${code}]`]: 'x' }) });
+          expect(bad.status, code).toBe(400);
+          expect(bad.body[0].xf_code).toBe('VALIDATION_FAILED');
+        }
+        const { 'attribute[lamp_no]': _n, 'attribute[lamp_damage]': _d, ...plain } = lampForm(batchKey);
+        const list = await api.post('requests.json', { json: { ...plain, attribute: ['LD-1'] } });
+        expect(list.status).toBe(400);
+        expect(list.body[0].description).toContain('attribute');
+      });
+
+      it('email, device_id and media_url are accepted; the notice says what was not kept; the media link stays in the content', async () => {
+        const posted = await api.post('requests.json', {
+          form: lampForm(realtimeKey, { email: 'li4@example.cn', device_id: 'dev-1', media_url: 'https://img.example.cn/lamp.jpg' }),
+        });
+        expect(posted.status, posted.text).toBe(200);
+        const notice = posted.body[0].service_notice as string;
+        expect(notice).toContain('电子邮箱（email');
+        expect(notice).toContain('设备编号（device_id）');
+        expect(notice).toContain('附件链接（media_url）已作为文字记入诉求内容');
+        const id = posted.body[0].service_request_id;
+        const row = (await t.ctx.db.execute(sql`select content from cases where number = ${id}`)) as unknown as { rows: Array<{ content: string }> };
+        expect(row.rows[0]!.content).toContain('附件链接（media_url）：https://img.example.cn/lamp.jpg');
+        expect(JSON.stringify(row.rows[0])).not.toContain('li4@example.cn');
+        const plain = await api.post('requests.json', { form: lampForm(realtimeKey) });
+        expect(plain.body[0].service_notice).not.toContain('未保存');
+      });
+    });
+
+    describe('Idempotency-Key under concurrent retries', () => {
+      for (const which of ['batch', 'realtime'] as const) {
+        it(`5 identical POSTs at once with one key (${which}): one case, one token, the same answer to all`, async () => {
+          const key = which === 'batch' ? batchKey : realtimeKey;
+          const headers = { 'idempotency-key': `burst-${which}-0001` };
+          const form = lampForm(key, { description: `同时重试的提交（${which}）：路灯不亮。` });
+          const answers = await Promise.all(Array.from({ length: 5 }, () => api.post('requests.json', { form, headers })));
+          expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+          expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
+          const made = (await t.ctx.db.execute(sql`select c.id, c.state, (select count(*)::int from open311_tokens o where o.case_id = c.id) as tokens from cases c where c.content = ${form.description}`)) as unknown as {
+            rows: Array<{ id: string; state: string; tokens: number }>;
+          };
+          expect(made.rows.length).toBe(1);
+          expect(made.rows[0]!.tokens).toBe(1);
+          expect(made.rows[0]!.state).toBe(which === 'batch' ? 'registered' : 'accepted');
+          const accepts = (await t.ctx.db.execute(sql`select count(*)::int as n from case_events where case_id = ${made.rows[0]!.id} and type = 'case.accepted'`)) as unknown as { rows: Array<{ n: number }> };
+          expect(accepts.rows[0]!.n).toBe(which === 'batch' ? 0 : 1);
+          // A later retry still gets the same answer.
+          expect(JSON.stringify((await api.post('requests.json', { form, headers })).body)).toBe(JSON.stringify(answers[0]!.body));
+        });
+      }
+
+      it('the same Idempotency-Key with a different body is refused (400 IDEMPOTENCY_CONFLICT), making nothing', async () => {
+        const headers = { 'idempotency-key': 'reused-key-0001' };
+        expect((await api.post('requests.json', { form: lampForm(batchKey, { description: '第一次提交：路灯不亮。' }), headers })).status).toBe(200);
+        const other = await api.post('requests.json', { form: lampForm(batchKey, { description: '另一件事：井盖缺失。' }), headers });
+        expect(other.status).toBe(400);
+        expect(other.body[0].xf_code).toBe('IDEMPOTENCY_CONFLICT');
+        const made = (await t.ctx.db.execute(sql`select count(*)::int as n from cases where content = '另一件事：井盖缺失。'`)) as unknown as { rows: Array<{ n: number }> };
+        expect(made.rows[0]!.n).toBe(0);
+      });
+    });
+
     describe('errors in the spec’s format and codes', () => {
       const expectError = (a: Answer, status: number, xfCode: string, format: 'json' | 'xml' = 'json') => {
         expectValid(a, status, 'errors', format);
@@ -272,6 +472,28 @@ for (const kind of DB_KINDS) {
         expectError(await api.get(`tokens/${'0'.repeat(32)}.json`), 404, 'OPEN311_TOKEN_NOT_FOUND');
         expectError(await api.get('nothing-here.json'), 404, 'NOT_FOUND');
         expectError(await api.get('requests/abc'), 404, 'NOT_FOUND');
+      });
+
+      it('errors Fastify raises before any route (over-long parameter, bad percent-escape) keep the spec’s format', async () => {
+        const long = expectError(await api.get(`tokens/${'a'.repeat(120)}.xml`), 404, 'NOT_FOUND', 'xml');
+        expect(long.length).toBe(1);
+        expect(XMLValidator.validate((await api.get(`tokens/${'a'.repeat(120)}.xml`)).text)).toBe(true);
+        expectError(await api.get(`tokens/${'a'.repeat(120)}.json`), 404, 'NOT_FOUND');
+        expectError(await api.get('requests/%E0%A4%A.xml'), 400, 'VALIDATION_FAILED', 'xml');
+        expectError(await api.get('requests/%E0%A4%A.json'), 400, 'VALIDATION_FAILED');
+        // Elsewhere the app's own body stays.
+        const elsewhere = await fetch(`${server.base}/api/cases/%E0%A4%A`);
+        expect(((await elsewhere.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
+      });
+
+      it('more than 200 ids, or a start date after now without an end date, are refused with a message that fits', async () => {
+        const ids = Array.from({ length: 201 }, (_, i) => `YH-2026-${String(i).padStart(6, '0')}`).join(',');
+        const many = expectError(await api.get(`requests.json?api_key=${batchKey}&service_request_id=${ids}`), 400, 'VALIDATION_FAILED');
+        expect(many[0]!.description).toBe('service_request_id：一次最多查询 200 个件号');
+        const future = encodeURIComponent(new Date(t.clock.now().getTime() + 86_400_000).toISOString());
+        const ahead = expectError(await api.get(`requests.json?api_key=${batchKey}&start_date=${future}`), 400, 'VALIDATION_FAILED');
+        expect(ahead[0]!.description).toBe('start_date：开始时间（start_date）不能晚于当前时间');
+        expect(ahead[0]!.description).not.toContain('结束');
       });
 
       it('bad parameters are 400, each naming the parameter', async () => {
@@ -316,8 +538,18 @@ for (const kind of DB_KINDS) {
     let t: TestContext;
     let server: TestServer;
     let org: MiniOrg;
+    const PUBLIC_RATE = 5;
+    /** Given a test, returns a fresh server (its own counters) closed after the test. */
+    const freshServer = async (use: (s: TestServer) => Promise<void>) => {
+      const s = await startServer(t.ctx, { rateLimit: true });
+      try {
+        await use(s);
+      } finally {
+        await s.close();
+      }
+    };
     beforeAll(async () => {
-      t = await makeTestContext(kind);
+      t = await makeTestContext(kind, { env: { PUBLIC_RATE_LIMIT_PER_MINUTE: String(PUBLIC_RATE) } });
       org = await seedMiniOrg(t.ctx);
       await seedDemoCategoryQuestions(t.ctx);
       server = await startServer(t.ctx, { rateLimit: true });
@@ -340,6 +572,86 @@ for (const kind of DB_KINDS) {
       const xml = await api.get(`services.xml?api_key=${slow}`);
       expectValid(xml, 429, 'errors', 'xml');
       expect((await api.post('requests.json', { form: form(other) })).status).toBe(200);
+    });
+
+    it('refused requests count too: invalid parameters, an unknown format and an unknown resource use up the key’s minute', async () => {
+      const admin = await loginAs(server, org.usernames.admin!);
+      const key = (await admin.post('/api/admin/api-keys', { name: '限速 4 次', ratePerMinute: 4 })).body.key as string;
+      await freshServer(async (s) => {
+        const api = open311(s);
+        expect((await api.get(`requests.json?api_key=${key}&page=0`)).status).toBe(400);
+        expect((await api.get(`requests.json?api_key=${key}&page=0`)).status).toBe(400);
+        expect((await api.get(`requests/x.yaml?api_key=${key}`)).status).toBe(400);
+        expect((await api.get(`nothing-here.json?api_key=${key}`)).status).toBe(404);
+        const fifth = await api.get(`requests.json?api_key=${key}`);
+        expectValid(fifth, 429, 'errors', 'json');
+        expect(fifth.body[0].xf_code).toBe('RATE_LIMITED');
+      });
+    });
+
+    it('without a key a client is limited by its address at the public rate; invented keys do not escape it, and a limited request touches no key', async () => {
+      await freshServer(async (s) => {
+        const api = open311(s);
+        for (let i = 0; i < PUBLIC_RATE; i++) expect((await api.get('services.json')).status).toBe(200);
+        expectValid(await api.get('services.json'), 429, 'errors', 'json');
+      });
+      await freshServer(async (s) => {
+        const api = open311(s);
+        const invented = () => `xf_${crypto.randomBytes(30).toString('base64').replace(/[^0-9A-Za-z]/g, '').slice(0, 40).padEnd(40, 'Q')}`;
+        for (let i = 0; i < PUBLIC_RATE; i++) expect((await api.get(`requests.json?api_key=${invented()}`)).status).toBe(403);
+        const session = (t.ctx.db as unknown as { session: { logger: { logQuery(q: string, p: unknown[]): void } } }).session;
+        const before = session.logger;
+        const seen: string[] = [];
+        session.logger = { logQuery: (q) => void seen.push(q) };
+        try {
+          expect((await api.get(`requests.json?api_key=${invented()}`)).status).toBe(429);
+        } finally {
+          session.logger = before;
+        }
+        expect(seen).toEqual([]);
+      });
+    });
+
+    it('a revoked key is refused at once, though its rate is still remembered', async () => {
+      const admin = await loginAs(server, org.usernames.admin!);
+      const issued = (await admin.post('/api/admin/api-keys', { name: '将被吊销', ratePerMinute: 100 })).body;
+      await freshServer(async (s) => {
+        const api = open311(s);
+        expect((await api.get(`requests.json?api_key=${issued.key}`)).status).toBe(200);
+        expect((await admin.post(`/api/admin/api-keys/${issued.id}/revoke`)).status).toBe(200);
+        expect((await api.get(`requests.json?api_key=${issued.key}`)).status).toBe(403);
+      });
+    });
+
+    it('the request log never holds an api_key, from the query string or a form', async () => {
+      const admin = await loginAs(server, org.usernames.admin!);
+      const key = (await admin.post('/api/admin/api-keys', { name: '日志检查' })).body.key as string;
+      const lines: string[] = [];
+      const destination = new Writable({
+        write(chunk, _enc, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      });
+      const app = await buildApp({ ...t.ctx, logger: pino({ level: 'info' }, destination) }, { rateLimit: false, web: false });
+      try {
+        await app.inject({ method: 'GET', url: `/open311/v2/requests.json?api_key=${key}&page=1` });
+        await app.inject({ method: 'GET', url: `/open311/v2/requests.json?page=0&api_key=${key}` });
+        await app.inject({ method: 'GET', url: `/open311/v2/nothing.xml?api_key=${key}` });
+        await app.inject({
+          method: 'POST',
+          url: '/open311/v2/requests.json',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams({ api_key: key, service_code: '010201', address_string: '梅园路 1 号', description: '想咨询公租房申请需要哪些材料。', first_name: '五', last_name: '王' }).toString(),
+        });
+      } finally {
+        await app.close();
+      }
+      const log = lines.join('');
+      expect(log).toContain('/open311/v2/requests.json?api_key=***&page=1');
+      expect(log).toContain('page=0&api_key=***');
+      expect(log).not.toContain(key);
+      expect(log).not.toContain(key.slice(10));
     });
   });
 }

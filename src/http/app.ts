@@ -12,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { AppContext } from '../services/context.js';
 import { AppError } from '../domain/errors.js';
 import { frameworkErrorHandler, installErrorHandler } from './error-handler.js';
+import { serializeRequest } from './log-serializers.js';
 import { isClientRoute, registerWebApp, sendIndex } from './web-app.js';
 import { authPlugin } from './auth-plugin.js';
 import { caseRoutes } from './routes/case-routes.js';
@@ -47,7 +48,7 @@ export interface BuildAppOptions {
 /** Given a context, returns a ready (not listening) Fastify app with every route. */
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: (opts.logger === false ? undefined : ctx.logger) as FastifyBaseLogger | undefined,
+    loggerInstance: (opts.logger === false ? undefined : ctx.logger.child({}, { serializers: { req: serializeRequest } })) as FastifyBaseLogger | undefined,
     bodyLimit: ctx.config.BODY_LIMIT_BYTES,
     trustProxy: false,
     requestIdHeader: 'x-request-id',

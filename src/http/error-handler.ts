@@ -9,6 +9,7 @@ import { AppError, type ErrorCode } from '../domain/errors.js';
 import { errorMessages } from '../i18n/zh-CN.js';
 import { isDbUnavailable, isRetryableConflict, sqlState } from '../store/pg-errors.js';
 import { DataDirLockedError } from '../store/data-dir-lock.js';
+import { formatOf, isOpen311Url, open311ErrorList, sendOpen311Errors } from './open311-errors.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
@@ -146,6 +147,11 @@ export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, re
         ? errorResponse('NOT_FOUND')
         : { status: 500, body: { ...errorResponse('INTERNAL').body, requestId: req.id } };
   if (status >= 500) req.log.error({ err, requestId: req.id }, 'framework error');
+  if (isOpen311Url(req.url)) {
+    const o = open311ErrorList(status, body);
+    sendOpen311Errors(reply, formatOf(req), o.status, o.errors);
+    return;
+  }
   reply.status(status).send(body);
 }
 

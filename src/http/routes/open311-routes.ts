@@ -3,11 +3,11 @@
  * an API key, token lookup, GET requests (a key reads only what it submitted) and GET one request —
  * each as .json or .xml. Errors keep the spec's shape (`[{code, description}]`, `<errors><error>`)
  * with its HTTP codes, plus our stable code as `xf_code`; hence this plugin's own error handler.
- * Every call is rate-limited per key (the key's rate; per client address without a key).
+ * Every call is rate-limited per key before any other work (the key's rate; per client address
+ * without a key): see open311-rate-limit.ts.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import '@fastify/rate-limit';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import { open311Text } from '../../i18n/zh-CN.js';
@@ -18,10 +18,13 @@ import { listServices, serviceDefinition } from '../../services/open311/services
 import { parseSubmission, type RawFields } from '../../services/open311/post-params.js';
 import { submitRequest } from '../../services/open311/submit-request.js';
 import { WINDOW_MS, getRequest, listRequests, resolveToken } from '../../services/open311/read-requests.js';
-import { discoveryXml, errorsXml, serviceDefinitionXml, serviceRequestsXml, servicesXml } from '../../services/open311/xml.js';
+import { discoveryXml, serviceDefinitionXml, serviceRequestsXml, servicesXml } from '../../services/open311/xml.js';
 import { mapError } from '../error-handler.js';
+import { OPEN311_PREFIX, formatOf, open311ErrorList, sendOpen311, sendOpen311Errors, type Open311Error } from '../open311-errors.js';
+import { keyBucket, keyRateCache, open311Limiter } from '../open311-rate-limit.js';
 
-export const OPEN311_PREFIX = '/open311/v2';
+export { OPEN311_PREFIX };
+
 /** When this API last changed (the discovery document's changeset). */
 const CHANGESET = '2026-08-01T00:00:00+08:00';
 const SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2';
@@ -38,7 +41,6 @@ declare module 'fastify' {
   }
 }
 
-type Format = 'json' | 'xml';
 const FormatParam = z.object({ format: z.enum(['json', 'xml'], { message: open311Text.badFormat }) });
 const KeyQuery = z.object({ api_key: z.string().max(200).optional(), jurisdiction_id: z.string().max(200).optional() });
 const dateTime = z.iso.datetime({ offset: true, message: '应为带时区的 ISO 8601 日期时间，如 2026-03-01T00:00:00+08:00' });
@@ -62,28 +64,34 @@ export const open311Routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
   });
 
   app.decorateRequest('open311Key', null);
-  // The key is read before the rate limit so the limit is the key's own; whether a route needs one is
-  // the route's business (keyOf). A key that is not live counts as none here.
-  app.addHook('preValidation', async (req) => {
+  // Counted first (onRequest: before validation, routing's 404 and any query), authenticated after;
+  // see open311-rate-limit.ts. Whether a route needs a key is the route's business (keyOf); a key that
+  // is not live counts as none.
+  const rates = keyRateCache(ctx.now);
+  const limit = open311Limiter(app, ctx.config.PUBLIC_RATE_LIMIT_PER_MINUTE, rates);
+  // A POST carries its key in the body (the spec's place): counted once the body is read.
+  const keyInBody = (req: FastifyRequest) => req.method === 'POST' && !queryKey(req);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!keyInBody(req)) await limit(req, reply, queryKey(req));
+  });
+  app.addHook('preValidation', async (req, reply) => {
     const given = keyParam(req);
-    if (given) req.open311Key = await authenticateApiKey(ctx, given);
+    if (keyInBody(req)) await limit(req, reply, given);
+    if (!given) return;
+    req.open311Key = await authenticateApiKey(ctx, given);
+    if (req.open311Key) rates.remember(keyBucket(given), req.open311Key.ratePerMinute);
+    else rates.forget(keyBucket(given));
   });
-  const limiter = app.rateLimit({
-    timeWindow: '1 minute',
-    max: (req: FastifyRequest) => req.open311Key?.ratePerMinute ?? ctx.config.PUBLIC_RATE_LIMIT_PER_MINUTE,
-    keyGenerator: (req: FastifyRequest) => (req.open311Key ? `open311-key:${req.open311Key.id}` : `open311-ip:${req.ip}`),
-  });
-  app.addHook('preHandler', limiter);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, errors } = open311Errors(err, req);
     if (status >= 500 && status !== 503) req.log.error({ err, requestId: req.id }, 'unhandled error');
     else req.log.info({ code: errors[0]?.xf_code, status }, 'open311 request refused');
     if (status === 429 && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '60');
-    sendErrors(reply, formatOf(req), status, errors);
+    sendOpen311Errors(reply, formatOf(req), status, errors);
   });
   app.setNotFoundHandler((req, reply) => {
-    sendErrors(reply, formatOf(req), 404, [{ code: 404, description: '没有这个 Open311 资源；可用：discovery、services、services/{service_code}、requests、requests/{id}、tokens/{token}，后缀 .json 或 .xml', xf_code: 'NOT_FOUND' }]);
+    sendOpen311Errors(reply, formatOf(req), 404, [{ code: 404, description: '没有这个 Open311 资源；可用：discovery、services、services/{service_code}、requests、requests/{id}、tokens/{token}，后缀 .json 或 .xml', xf_code: 'NOT_FOUND' }]);
   });
 
   const tags = ['open311'];
@@ -98,21 +106,21 @@ export const open311Routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       key_service: open311Text.keyService,
       endpoints: [{ specification: SPECIFICATION, url: `${baseUrl}${OPEN311_PREFIX}`, changeset: CHANGESET, type: 'production', formats: ['text/xml', 'application/json'] }],
     };
-    return send(reply, req.params.format, doc, () => discoveryXml(doc));
+    return sendOpen311(reply, req.params.format, doc, () => discoveryXml(doc));
   });
 
   app.get('/services.:format', {
     schema: { tags, summary: '诉求类别（service）列表：type 为 realtime 表示提交即得件号（带代办人的密钥），batch 表示先得令牌、受理后得件号', params: FormatParam, querystring: KeyQuery },
   }, async (req, reply) => {
     const services = await listServices(ctx, req.open311Key?.actingUserId ? 'realtime' : 'batch');
-    return send(reply, req.params.format, services, () => servicesXml(services));
+    return sendOpen311(reply, req.params.format, services, () => servicesXml(services));
   });
 
   app.get('/services/:service_code.:format', {
     schema: { tags, summary: '类别定义：该类别及其上级类别的补充问题（attribute）', params: FormatParam.extend({ service_code: z.string().max(40) }), querystring: KeyQuery },
   }, async (req, reply) => {
     const def = await serviceDefinition(ctx, req.params.service_code);
-    return send(reply, req.params.format, def, () => serviceDefinitionXml(def));
+    return sendOpen311(reply, req.params.format, def, () => serviceDefinitionXml(def));
   });
 
   app.post('/requests.:format', {
@@ -134,7 +142,7 @@ export const open311Routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       service_notice: r.serviceNotice,
       ...(r.accountId ? { account_id: r.accountId } : {}),
     };
-    return send(reply, req.params.format, [item], () => serviceRequestsXml([item]));
+    return sendOpen311(reply, req.params.format, [item], () => serviceRequestsXml([item]));
   });
 
   app.get('/tokens/:token.:format', {
@@ -142,7 +150,7 @@ export const open311Routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
   }, async (req, reply) => {
     const t = await resolveToken(ctx, req.params.token, req.open311Key);
     const item = t.serviceRequestId ? { service_request_id: t.serviceRequestId, token: t.token } : { token: t.token };
-    return send(reply, req.params.format, [item], () => serviceRequestsXml([item]));
+    return sendOpen311(reply, req.params.format, [item], () => serviceRequestsXml([item]));
   });
 
   app.get('/requests.:format', {
@@ -156,8 +164,12 @@ export const open311Routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     const key = keyOf(req);
     const q = req.query;
     const { start, end } = window(ctx.now(), q.start_date, q.end_date);
+    const ids = q.service_request_id ? [...new Set(q.service_request_id.split(',').map((s) => s.trim()))] : undefined;
+    if (ids && ids.length > MAX_PAGE_SIZE) {
+      throw new AppError('VALIDATION_FAILED', { fields: [{ path: 'service_request_id', message: open311Text.tooManyIds.replace('{max}', String(MAX_PAGE_SIZE)) }] });
+    }
     const list = await listRequests(ctx, key, {
-      ids: q.service_request_id ? [...new Set(q.service_request_id.split(',').map((s) => s.trim()))].slice(0, MAX_PAGE_SIZE) : undefined,
+      ids,
       serviceCode: q.service_code,
       start,
       end,
@@ -165,24 +177,31 @@ export const open311Routes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       page: q.page,
       pageSize: q.page_size,
     });
-    return send(reply, req.params.format, list, () => serviceRequestsXml(list));
+    return sendOpen311(reply, req.params.format, list, () => serviceRequestsXml(list));
   });
 
   app.get('/requests/:id.:format', {
     schema: { tags, summary: '查询一件本密钥提交的诉求（须 api_key）', params: FormatParam.extend({ id: z.string().max(40) }), querystring: KeyQuery },
   }, async (req, reply) => {
     const one = await getRequest(ctx, keyOf(req), req.params.id);
-    return send(reply, req.params.format, [one], () => serviceRequestsXml([one]));
+    return sendOpen311(reply, req.params.format, [one], () => serviceRequestsXml([one]));
   });
 };
 
+/** Given a request, returns the api_key of its query string (null: none). */
+function queryKey(req: FastifyRequest): string | null {
+  return pickKey((req.query as Record<string, unknown> | undefined)?.api_key);
+}
+
 /** Given a request, returns the api_key it carries (query string, or the POST body as the spec puts it). */
 function keyParam(req: FastifyRequest): string | null {
-  const fromQuery = (req.query as Record<string, unknown> | undefined)?.api_key;
   const body = req.body as Record<string, unknown> | undefined;
-  const fromBody = body && typeof body === 'object' ? body.api_key : undefined;
-  const v = [fromQuery, fromBody].map((x) => (Array.isArray(x) ? x.at(-1) : x)).find((x) => typeof x === 'string' && x.length > 0);
-  return typeof v === 'string' ? v.slice(0, 200) : null;
+  return queryKey(req) ?? pickKey(body && typeof body === 'object' ? body.api_key : undefined);
+}
+
+function pickKey(x: unknown): string | null {
+  const v = Array.isArray(x) ? x.at(-1) : x;
+  return typeof v === 'string' && v.length > 0 ? v.slice(0, 200) : null;
 }
 
 /** Given a request that needs a key, returns it; OPEN311_API_KEY_INVALID (403) when missing, unknown or revoked. */
@@ -195,6 +214,8 @@ function keyOf(req: FastifyRequest): ApiKeyRow {
 function window(now: Date, startIso?: string, endIso?: string): { start: Date; end: Date } {
   const start0 = startIso ? new Date(startIso) : null;
   const end0 = endIso ? new Date(endIso) : null;
+  // Without an end date the window ends now: a start after now names no end the client sent.
+  if (start0 && !end0 && start0 > now) throw new AppError('VALIDATION_FAILED', { fields: [{ path: 'start_date', message: open311Text.startInFuture }] });
   const end = end0 ?? (start0 ? new Date(Math.min(start0.getTime() + WINDOW_MS, now.getTime())) : now);
   const start = start0 ?? new Date(end.getTime() - WINDOW_MS);
   if (start > end) throw new AppError('VALIDATION_FAILED', { fields: [{ path: 'start_date', message: open311Text.dateOrder }] });
@@ -214,42 +235,8 @@ export function parseForm(body: string): Record<string, string | string[]> | nul
   return { ...out };
 }
 
-function formatOf(req: FastifyRequest): Format {
-  return /\.xml(\?|$)/.test(req.url) ? 'xml' : 'json';
-}
-
-function send(reply: FastifyReply, format: Format, json: unknown, xml: () => string) {
-  if (format === 'xml') return reply.type('text/xml; charset=utf-8').send(xml());
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify(json));
-}
-
-interface Open311Error {
-  code: number;
-  description: string;
-  /** our stable machine code (errors.ts), beside the spec's numeric one */
-  xf_code: string;
-}
-
-function sendErrors(reply: FastifyReply, format: Format, status: number, errors: Open311Error[]) {
-  reply.status(status);
-  return send(reply, format, errors, () => errorsXml(errors));
-}
-
-/** Our parameter paths as a client wrote them: answers.<code> is attribute[<code>]. */
-const paramName = (path: string) => path.replace(/^answers\.(.+)$/, 'attribute[$1]');
-
-/**
- * Given an error, returns the spec's status and error list: 400 bad parameters, 403 bad key, 404
- * unknown service/request/token, 429 over the key's rate; our other refusals fold into these.
- */
+/** Given an error, returns the spec's status and error list (open311-errors.ts) for the app's answer to it. */
 function open311Errors(err: FastifyError, req: FastifyRequest): { status: number; errors: Open311Error[] } {
-  const { status: ours, body } = mapError(err, req);
-  const status = ours === 401 ? 403 : ours === 409 || ours === 413 || ours === 415 || ours === 422 ? 400 : ours;
-  const fields = (body.details?.fields as { path: string; message: string }[] | undefined) ?? [];
-  if (fields.length) {
-    return { status, errors: fields.map((f) => ({ code: status, description: `${paramName(f.path) || '参数'}：${f.message}`, xf_code: body.code })) };
-  }
-  const path = typeof body.details?.path === 'string' ? body.details.path : null;
-  return { status, errors: [{ code: status, description: path ? `${paramName(path)}：${body.message}` : body.message, xf_code: body.code }] };
+  const { status, body } = mapError(err, req);
+  return open311ErrorList(status, body);
 }
-

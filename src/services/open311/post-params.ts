@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
+import { open311Text } from '../../i18n/zh-CN.js';
 
 export type RawFields = Record<string, string | string[] | unknown>;
 
@@ -22,7 +23,8 @@ export interface Open311Submission {
   email: string | null;
   deviceId: string | null;
   accountId: string | null;
-  /** answers by question code: one value, or the chosen keys of a multi-value list */
+  mediaUrl: string | null;
+  /** answers by question code: one value, or the chosen keys of a multi-value list  */
   attributes: Record<string, string | string[]>;
 }
 
@@ -66,7 +68,11 @@ const Fields = z.object({
   media_url: optional(2000),
 });
 
-const ATTRIBUTE = /^attribute\[([^\]]{1,60})\](\[\])?$/;
+const ATTRIBUTE = /^attribute\[([^\]]*)\](\[\])?$/;
+/** Question codes are at most 60 characters (category_questions.code). */
+const MAX_CODE = 60;
+/** Names that would reach an object's prototype if used as keys: never a question's code. */
+const FORBIDDEN_CODES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Given the fields of a POST (form or JSON), returns the submission; VALIDATION_FAILED with each bad
@@ -74,16 +80,20 @@ const ATTRIBUTE = /^attribute\[([^\]]{1,60})\](\[\])?$/;
  * together, or address_string, or address_id.
  */
 export function parseSubmission(raw: RawFields): Open311Submission {
-  const single: Record<string, unknown> = {};
-  const attributes: Record<string, string | string[]> = {};
+  // Prototype-free records: a field named __proto__ (JSON keeps it as an own key) sets nothing.
+  const single: Record<string, unknown> = Object.create(null);
+  const attributes: Record<string, string | string[]> = Object.create(null);
   const problems: { path: string; message: string }[] = [];
   for (const [name, value] of Object.entries(raw)) {
     const m = ATTRIBUTE.exec(name);
     if (m) {
       addAttribute(attributes, m[1]!, value, !!m[2], problems);
-    } else if (name === 'attribute' && value && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [code, v] of Object.entries(value as Record<string, unknown>)) addAttribute(attributes, code, v, Array.isArray(v), problems);
-    } else {
+    } else if (name.startsWith('attribute[')) {
+      problems.push({ path: name.slice(0, 80), message: open311Text.attributeCodeBad });
+    } else if (name === 'attribute') {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) problems.push({ path: 'attribute', message: open311Text.attributeShape });
+      else for (const [code, v] of Object.entries(value as Record<string, unknown>)) addAttribute(attributes, code, v, Array.isArray(v), problems);
+    } else if (name !== '__proto__') {
       // A repeated plain parameter is a client's mistake: the last one wins, as in most form readers.
       single[name] = Array.isArray(value) ? value.at(-1) : typeof value === 'number' ? String(value) : value;
     }
@@ -113,11 +123,18 @@ export function parseSubmission(raw: RawFields): Open311Submission {
     email: f.email ?? null,
     deviceId: f.device_id ?? null,
     accountId: f.account_id ?? null,
-    attributes,
+    mediaUrl: f.media_url ?? null,
+    // A plain object again for the store (drizzle refuses prototype-free values); the codes that would
+    // touch a prototype were refused above.
+    attributes: { ...attributes },
   };
 }
 
 function addAttribute(out: Record<string, string | string[]>, code: string, value: unknown, many: boolean, problems: { path: string; message: string }[]) {
+  if (code.length === 0 || Array.from(code).length > MAX_CODE || FORBIDDEN_CODES.has(code) || !isCleanText(code)) {
+    problems.push({ path: `attribute[${Array.from(code).slice(0, MAX_CODE).join('')}]`, message: open311Text.attributeCodeBad });
+    return;
+  }
   const list = (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'number' ? String(v) : v));
   if (!list.every((v): v is string => typeof v === 'string' && v.length <= 2000 && isCleanText(v))) {
     problems.push({ path: `attribute[${code}]`, message: '应为文字' });

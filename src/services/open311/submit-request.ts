@@ -52,26 +52,43 @@ export async function submitRequest(ctx: AppContext, key: ApiKeyRow, s: Open311S
       return created;
     }).catch(renamePetitionerPath));
   } else {
-    // The intake's own idempotency record makes the case once; linking and accepting follow in a second
-    // step that a retry completes if a crash came between (the case waits in the acceptance queue meanwhile).
+    // The intake's own idempotency record makes the case once (a concurrent twin waits on it and gets
+    // the first answer; the same key with another body is IDEMPOTENCY_CONFLICT); linking and accepting
+    // follow in a second step that a retry completes if a crash came between (the case waits in the
+    // acceptance queue meanwhile). Twins in that step queue on the case row, so one accepts and links,
+    // and the others find it done.
     ({ caseId, number } = await registerCase(ctx, actor, input, { idempotencyKey: `open311:${key.id}:${opts.idempotencyKey}` }).catch(renamePetitionerPath));
     linked = await ctx.db.transaction(async (tx) => {
+      const [row] = await tx.select({ state: cases.state }).from(cases).where(and(eq(cases.region, region), eq(cases.id, caseId))).for('update');
+      // One token per case and key (open311_tokens_case_key_uq): a twin's insert does nothing.
+      await link(tx, caseId).onConflictDoNothing({ target: [open311Tokens.region, open311Tokens.caseId, open311Tokens.apiKeyId] });
       const [existing] = await tx
         .select({ token: open311Tokens.token })
         .from(open311Tokens)
         .where(and(eq(open311Tokens.region, region), eq(open311Tokens.caseId, caseId), eq(open311Tokens.apiKeyId, key.id)))
         .limit(1);
-      if (!existing) await link(tx, caseId);
-      if (actor) {
-        const [row] = await tx.select({ state: cases.state }).from(cases).where(and(eq(cases.region, region), eq(cases.id, caseId)));
-        if (row?.state === 'registered') await runCaseCommand(ctx, actor, caseId, { type: 'accept' }, { tx });
-      }
+      if (actor && row?.state === 'registered') await runCaseCommand(ctx, actor, caseId, { type: 'accept' }, { tx });
       return existing?.token ?? token;
     });
   }
+  const notice = (actor ? open311Text.noticeAccepted.replace('{number}', number) : open311Text.noticeWaiting) + notKeptNotice(s);
   return actor
-    ? { serviceRequestId: number, token: null, serviceNotice: open311Text.noticeAccepted.replace('{number}', number), accountId: s.accountId }
-    : { serviceRequestId: null, token: linked, serviceNotice: open311Text.noticeWaiting, accountId: s.accountId };
+    ? { serviceRequestId: number, token: null, serviceNotice: notice, accountId: s.accountId }
+    : { serviceRequestId: null, token: linked, serviceNotice: notice, accountId: s.accountId };
+}
+
+/**
+ * Given a submission, returns what the notice tells the client was not kept: the e-mail address and
+ * device id are spec fields this system has no use for (it answers by phone and by case number), and a
+ * media URL is kept as a line of the content, the file behind it not fetched (an outbound fetch of any
+ * URL a client names is not something a petition office does). Empty when nothing was left out.
+ */
+function notKeptNotice(s: Open311Submission): string {
+  const dropped: string[] = [];
+  if (s.email) dropped.push(open311Text.notKeptEmail);
+  if (s.deviceId) dropped.push(open311Text.notKeptDevice);
+  const parts = [dropped.length ? open311Text.notKept.replace('{fields}', dropped.join('；')) : null, s.mediaUrl ? `${open311Text.notKeptMedia}。` : null];
+  return parts.filter(Boolean).map((p) => ` ${p}`).join('');
 }
 
 /** Given a key, returns the staff actor it acts as (null: none configured); OPEN311_API_KEY_INVALID when that user may no longer act. */
@@ -94,7 +111,7 @@ function toCaseInput(s: Open311Submission, serviceName: string): RegisterCaseInp
     nature: 'appeal',
     categoryCode: s.serviceCode,
     title: `${serviceName}：${excerpt}`.slice(0, 100),
-    content: s.description,
+    content: s.mediaUrl ? `${s.description}\n\n${open311Text.mediaInContent.replace('{url}', s.mediaUrl)}` : s.description,
     petitioners: [{ name, phone: s.phone }],
     location: { address, lat: s.lat, lng: s.long },
     answers: s.attributes,
