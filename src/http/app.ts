@@ -48,6 +48,7 @@ export interface BuildAppOptions {
 /** Given a context, returns a ready (not listening) Fastify app with every route. */
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    // The request log's `req` without secrets in the URL (an Open311 client's ?api_key=…).
     loggerInstance: (opts.logger === false ? undefined : ctx.logger.child({}, { serializers: { req: serializeRequest } })) as FastifyBaseLogger | undefined,
     bodyLimit: ctx.config.BODY_LIMIT_BYTES,
     trustProxy: false,

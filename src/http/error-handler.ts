@@ -137,7 +137,8 @@ export function installErrorHandler(app: FastifyInstance, spa?: (req: FastifyReq
 
 /**
  * Errors Fastify raises before any route runs (a malformed percent-escape, an over-long path
- * parameter): answered in the same `{code, message}` shape instead of Fastify's own body.
+ * parameter): answered in the same `{code, message}` shape instead of Fastify's own body, or under
+ * /open311/v2 as the spec's error list.
  */
 export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   const { status, body } =
@@ -147,6 +148,7 @@ export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, re
         ? errorResponse('NOT_FOUND')
         : { status: 500, body: { ...errorResponse('INTERNAL').body, requestId: req.id } };
   if (status >= 500) req.log.error({ err, requestId: req.id }, 'framework error');
+  // Open311 clients parse the spec's error list in the format their URL asks for, not our body.
   if (isOpen311Url(req.url)) {
     const o = open311ErrorList(status, body);
     sendOpen311Errors(reply, formatOf(req), o.status, o.errors);
