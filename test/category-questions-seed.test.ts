@@ -5,9 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS } from './support/databases.js';
 import { makeTestContext, type TestContext } from './support/context.js';
-import { seedMiniOrg } from './support/factories.js';
+import { seedMiniOrg, type MiniOrg } from './support/factories.js';
 import { client, startServer, type TestServer } from './support/server.js';
-import { seedDemoCategoryQuestions } from '../src/services/seed-categories.js';
+import { like } from 'drizzle-orm';
+import { DEMO_QUESTIONS_SEEDED, seedDemoCategoryQuestions } from '../src/services/seed-categories.js';
+import { deleteSetting } from '../src/services/settings.js';
+import { removeQuestion } from '../src/services/category-question-admin.js';
+import { auditLog, categoryQuestions } from '../src/store/schema.js';
 import { DEMO_CATEGORY_QUESTIONS } from '../src/domain/demo/category-questions.js';
 import { questionDefinitionProblem } from '../src/domain/categories/question-rules.js';
 import { categoryLineage } from '../src/domain/categories/answers.js';
@@ -26,10 +30,11 @@ for (const kind of DB_KINDS) {
   describe(`the demo questions seeded [${kind}]`, () => {
     let t: TestContext;
     let server: TestServer;
+    let org: MiniOrg;
 
     beforeAll(async () => {
       t = await makeTestContext(kind);
-      await seedMiniOrg(t.ctx);
+      org = await seedMiniOrg(t.ctx);
       server = await startServer(t.ctx);
     }, 60_000);
     afterAll(async () => {
@@ -54,6 +59,20 @@ for (const kind of DB_KINDS) {
         petitioner: { name: '王五', phone: '13712345678' },
       });
       expect(refused.body.details.fields).toEqual([{ path: 'answers.lamp_no', message: '请回答：灯杆编号' }]);
+    });
+
+    it('are seeded once in a database’s life, audited: questions an admin deleted do not come back at the next start', async () => {
+      const seeded = await t.ctx.db.select().from(auditLog).where(like(auditLog.action, 'category_question.demo_seeded'));
+      expect(seeded).toHaveLength(1);
+      expect(seeded[0]!.data).toMatchObject({ questions: expect.arrayContaining(['010602/lamp_no']) });
+      for (const q of await t.ctx.db.select().from(categoryQuestions)) await removeQuestion(t.ctx, org.actors.admin, q.categoryCode, q.code);
+      expect(await t.ctx.db.select().from(categoryQuestions)).toEqual([]);
+      expect(await seedDemoCategoryQuestions(t.ctx)).toBe(0); // the next start
+      expect((await client(server).get('/api/categories/010602/questions')).body.items).toEqual([]);
+      // a database from before the one-time setting, whose admins had deleted them all: the audit log tells
+      await deleteSetting(t.ctx.db, DEMO_QUESTIONS_SEEDED);
+      expect(await seedDemoCategoryQuestions(t.ctx)).toBe(0);
+      expect(await t.ctx.db.select().from(categoryQuestions)).toEqual([]);
     });
   });
 }

@@ -2,6 +2,7 @@
  * The Fastify app, built apart from listening so tests use it on loopback or by inject.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import secureJsonParse from 'secure-json-parse';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -70,7 +71,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     if (s.length === 0) return done(null, undefined);
     if (nestingDepth(s) > 20) return done(Object.assign(new Error('too deep'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
     try {
-      done(null, JSON.parse(s));
+      // As Fastify's own parser: a `__proto__` key (or constructor.prototype) would give the parsed
+      // object a prototype whose fields a schema then reads as if they were sent; such keys are dropped.
+      done(null, secureJsonParse.parse(s, null, { protoAction: 'remove', constructorAction: 'remove' }));
     } catch {
       done(Object.assign(new Error('bad json'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
     }

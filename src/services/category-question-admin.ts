@@ -14,11 +14,9 @@ import { isListDatatype, questionDefinitionProblem } from '../domain/categories/
 import type { Queryable, Tx } from '../store/database.js';
 import { cases, categories, categoryQuestions } from '../store/schema.js';
 import { writeAudit } from './audit-log.js';
-import { toQuestion } from './category-questions.js';
+import { QUESTION_LOCK, toQuestion } from './category-questions.js';
 import type { AppContext, StaffActor } from './context.js';
 
-/** One lock for question definitions: the lineage check and the insert must not interleave. */
-const QUESTION_LOCK = 71_020_011;
 const CATEGORY_CODE_RE = /^(\d{2}){1,3}$/;
 
 type QuestionRow = typeof categoryQuestions.$inferSelect;
@@ -53,34 +51,47 @@ async function loadQuestionOr404(q: Queryable, categoryCode: string, code: strin
   return row;
 }
 
-/**
- * Given a category and a question code, returns the option keys (or, for other types, the mere
- * presence) of the answers cases of the category or below it gave: `null` when nobody answered.
+/*
+ * Whether cases answered a question. There is no index on cases.answers (a GIN index would need a
+ * schema change), so each check is a scan of the region's cases of the category, stopped at the
+ * first hit (LIMIT 1 inside EXISTS): a question somebody answered is found as soon as one such case
+ * is read; an unanswered one costs the full scan (measured: see the report of issue 7's review).
+ * Hence they run only where a decision needs them (removing a question or an option), under the
+ * exclusive QUESTION_LOCK, never on the admin's list.
  */
-async function answeredValues(q: Queryable, categoryCode: string, code: string): Promise<Set<string> | null> {
-  const answer = sql`(${cases.answers} -> ${code}::text)`;
+
+/** Given a category (its cases and those below it) and a question code, returns whether some case answered it. */
+async function isAnswered(q: Queryable, region: string, categoryCode: string, code: string): Promise<boolean> {
   const rows = (await q.execute(sql`
-    select distinct v from ${cases},
-      jsonb_array_elements_text(case when jsonb_typeof(${answer}) = 'array' then ${answer} else jsonb_build_array(${answer}) end) as v
-    where ${cases.categoryCode} like ${`${categoryCode}%`} and ${answer} is not null
-    limit 1000`)) as unknown as { rows: { v: string }[] };
-  return rows.rows.length ? new Set(rows.rows.map((r) => r.v)) : null;
+    select exists (
+      select 1 from ${cases}
+      where ${cases.region} = ${region} and ${cases.categoryCode} like ${`${categoryCode}%`} and (${cases.answers} -> ${code}::text) is not null
+      limit 1
+    ) as answered`)) as unknown as { rows: { answered: boolean }[] };
+  return rows.rows[0]?.answered === true;
 }
 
-/** Given a category, returns the codes of its own questions that some case answered. */
-async function answeredCodes(q: Queryable, categoryCode: string, codes: string[]): Promise<Set<string>> {
-  if (codes.length === 0) return new Set();
-  const rows = (await q.execute(sql`
-    select distinct k from ${cases}, jsonb_object_keys(${cases.answers}) as k
-    where ${cases.categoryCode} like ${`${categoryCode}%`} and ${cases.answers} <> '{}'::jsonb`)) as unknown as { rows: { k: string }[] };
-  const wanted = new Set(codes);
-  return new Set(rows.rows.map((r) => r.k).filter((k) => wanted.has(k)));
+/** Given a category, a list question's code and option keys, returns those of the keys some case chose (a single value or one of many). */
+async function chosenKeys(q: Queryable, region: string, categoryCode: string, code: string, keys: readonly string[]): Promise<string[]> {
+  const chosen: string[] = [];
+  for (const key of keys) {
+    // answers @> {code: key} matches a single-value answer, answers @> {code: [key]} a multi-value one.
+    const rows = (await q.execute(sql`
+      select exists (
+        select 1 from ${cases}
+        where ${cases.region} = ${region} and ${cases.categoryCode} like ${`${categoryCode}%`}
+          and (${cases.answers} @> jsonb_build_object(${code}::text, ${key}::text) or ${cases.answers} @> jsonb_build_object(${code}::text, jsonb_build_array(${key}::text)))
+        limit 1
+      ) as chosen`)) as unknown as { rows: { chosen: boolean }[] };
+    if (rows.rows[0]?.chosen === true) chosen.push(key);
+  }
+  return chosen;
 }
 
 /**
- * Given a category code, returns what its cases are asked: its own questions (active or not, each
- * saying whether some case answered it, so the page offers deactivation rather than deletion) and
- * the active questions inherited from the categories above it.
+ * Given a category code, returns what its cases are asked: its own questions (active or not) and the
+ * active questions inherited from the categories above it. Whether cases answered a question is not
+ * listed (it costs a scan per question): removing one says whether it was deleted or deactivated.
  */
 export async function listQuestionsForAdmin(ctx: AppContext, categoryCode: string) {
   const category = await loadCategoryOr404(ctx.db, categoryCode);
@@ -92,15 +103,14 @@ export async function listQuestionsForAdmin(ctx: AppContext, categoryCode: strin
     .orderBy(asc(categoryQuestions.sort), asc(categoryQuestions.code));
   const own = rows.filter((r) => r.categoryCode === category.code);
   const inherited = orderQuestions(rows.filter((r) => r.categoryCode !== category.code && r.active).map(toQuestion));
-  const answered = await answeredCodes(ctx.db, category.code, own.map((r) => r.code));
   const names = new Map(
     (await ctx.db.select({ code: categories.code, name: categories.name }).from(categories).where(inArray(categories.code, lineage))).map((c) => [c.code, c.name]),
   );
   return {
     category: { code: category.code, name: category.name, active: category.active },
     items: [
-      ...inherited.map((q) => ({ ...presentAskedQuestion(q), sort: q.sort, active: true, inherited: true, categoryName: names.get(q.categoryCode) ?? null, answered: false })),
-      ...own.map((r) => ({ ...presentQuestion(r), inherited: false, categoryName: category.name, answered: answered.has(r.code) })),
+      ...inherited.map((q) => ({ ...presentAskedQuestion(q), sort: q.sort, active: true, inherited: true, categoryName: names.get(q.categoryCode) ?? null })),
+      ...own.map((r) => ({ ...presentQuestion(r), inherited: false, categoryName: category.name })),
     ],
   };
 }
@@ -211,9 +221,9 @@ export async function updateQuestion(ctx: AppContext, actor: StaffActor, categor
     if (changed.length === 0) return before;
     if (changed.includes('options') && isListDatatype(row.datatype)) {
       const kept = new Set(next.options.map((o) => o.key));
-      const used = await answeredValues(tx, row.categoryCode, row.code);
-      const dropped = [...(used ?? [])].filter((k) => !kept.has(k)).sort();
-      if (dropped.length) throw new AppError('CATEGORY_QUESTION_OPTION_IN_USE', { path: 'options', keys: dropped });
+      const removed = ((row.options as QuestionOption[]) ?? []).map((o) => o.key).filter((k) => !kept.has(k));
+      const inUse = (await chosenKeys(tx, ctx.config.REGION, row.categoryCode, row.code, removed)).sort();
+      if (inUse.length) throw new AppError('CATEGORY_QUESTION_OPTION_IN_USE', { path: 'options', keys: inUse });
     }
     const [updated] = await tx
       .update(categoryQuestions)
@@ -246,7 +256,7 @@ export async function removeQuestion(ctx: AppContext, actor: StaffActor, categor
     const row = await loadQuestionOr404(tx, categoryCode, code);
     const where = and(eq(categoryQuestions.categoryCode, row.categoryCode), eq(categoryQuestions.code, row.code));
     const targetId = `${row.categoryCode}/${row.code}`;
-    if (await answeredValues(tx, row.categoryCode, row.code)) {
+    if (await isAnswered(tx, ctx.config.REGION, row.categoryCode, row.code)) {
       if (row.active) {
         await tx.update(categoryQuestions).set({ active: false }).where(where);
         await writeAudit(ctx, { actorId: actor.userId, action: 'category_question.deactivated', targetType: 'category_question', targetId, data: { reason: 'answered' } }, tx);

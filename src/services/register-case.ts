@@ -28,7 +28,7 @@ import { analyseText, joinMatter, relateToEarlierCases, routingFor } from './int
 import { saveFingerprint } from '../store/case-fingerprints.js';
 import { raiseIntakeWarnings } from './warnings/intake-rules.js';
 import { validateAnswers, type Answers } from '../domain/categories/answers.js';
-import { questionsForCategory } from './category-questions.js';
+import { questionsForRegistration } from './category-questions.js';
 
 export interface PetitionerInput {
   name: string;
@@ -405,7 +405,7 @@ async function findCategory(tx: Tx, code: string) {
  * VALIDATION_FAILED naming each bad answer at `answers.<code>`.
  */
 async function checkAnswers(tx: Tx, categoryCode: string | null, raw: Record<string, unknown> | null | undefined, enforceRequired: boolean): Promise<Answers> {
-  const questions = categoryCode ? await questionsForCategory(tx, categoryCode) : [];
+  const questions = categoryCode ? await questionsForRegistration(tx, categoryCode) : [];
   if (questions.length === 0 && Object.keys(raw ?? {}).length === 0) return {};
   const { answers, problems } = validateAnswers(questions, raw, { enforceRequired });
   if (problems.length) throw new AppError('VALIDATION_FAILED', { fields: problems });

@@ -19,6 +19,7 @@ import { caseInScope, isInAccusedUnit } from '../store/scope.js';
 import type { AppContext, ServiceActor, StaffActor } from './context.js';
 import { pausableClocksOf, recomputeClocks } from './case-clocks.js';
 import { registerCase } from './register-case.js';
+import { questionsForCategory } from './category-questions.js';
 import { syncCaseTimers } from './case-timers.js';
 import { openSupervisionOf, recordSupervision, recordSupervisionReply } from './supervision.js';
 import { pushSimilarOnSettlement } from './leader-push.js';
@@ -230,9 +231,15 @@ async function checkCommandTargets(ctx: AppContext, tx: Tx, actor: ServiceActor,
   void ctx;
 }
 
-/** A split part becomes a new case with the same petitioners, linked to its parent. */
+/**
+ * A split part becomes a new case with the same petitioners and the parent's answers, linked to its
+ * parent. Answers to questions retired since are left on the parent (the part could not be
+ * registered with them); required questions are not enforced, as for any registrar.
+ */
 async function splitChild(ctx: AppContext, tx: Tx, actor: StaffActor, parent: CaseRow, part: { title: string; content: string }) {
   const petitioners = await loadPetitionersPlain(ctx, tx, parent);
+  const asked = parent.categoryCode ? new Set((await questionsForCategory(tx, parent.categoryCode)).map((q) => q.code)) : new Set<string>();
+  const answers = Object.fromEntries(Object.entries((parent.answers ?? {}) as Record<string, unknown>).filter(([code]) => asked.has(code)));
   return registerCase(
     ctx,
     actor,
@@ -250,6 +257,8 @@ async function splitChild(ctx: AppContext, tx: Tx, actor: StaffActor, parent: Ca
       accusedUnitIds: parent.accusedUnitPaths.map(unitIdOfPath),
       parentCaseId: parent.id,
       receivedAt: parent.receivedAt,
+      answers,
+      enforceRequiredAnswers: false,
     },
     { tx },
   );

@@ -40,7 +40,7 @@ export async function seedDemoIfEmpty(ctx: AppContext, opts: { cases?: number; s
   const [{ n }] = (await ctx.db.select({ n: sql<number>`count(*)::int` }).from(orgUnits)) as [{ n: number }];
   if (n > 0) {
     await seedDemoMap(ctx); // a demo database from before the map had outlines: draw them once
-    if (await isDemoDistrict(ctx)) await seedDemoCategoryQuestions(ctx); // … or before category questions
+    if (await isDemoDistrict(ctx)) await seedDemoCategoryQuestions(ctx); // … or before category questions (once: deleted ones stay deleted)
     return false;
   }
   await seedDemo(ctx, opts);

@@ -25,11 +25,12 @@ export function chinaDateTime(iso: string): string {
  * option key no longer listed shows as the key; an answer whose question is gone shows under its code.
  */
 export function displayAnswers(questions: readonly CategoryQuestion[], answers: Readonly<Record<string, unknown>> | null | undefined): DisplayedAnswer[] {
+  // Only the answers' own keys: `constructor` read from a plain object is Object itself.
   const stored = answers ?? {};
   const out: DisplayedAnswer[] = [];
   const shown = new Set<string>();
   for (const q of orderQuestions(questions)) {
-    const v = stored[q.code];
+    const v = Object.hasOwn(stored, q.code) ? stored[q.code] : undefined;
     if (v === undefined || v === null || shown.has(q.code)) continue;
     shown.add(q.code);
     out.push({ code: q.code, label: q.label, value: valueText(q, v) });
