@@ -30,7 +30,8 @@ describe('admin: API keys and webhooks (browser) [pglite]', () => {
 
   beforeAll(async () => {
     // the browser judges the session cookie's expiry by the real clock
-    t = await makeTestContext('pglite', { start: new Date().toISOString() });
+    // an intranet deployment: plain http allowed, the loopback receiver and one intranet network allow-listed
+    t = await makeTestContext('pglite', { start: new Date().toISOString(), env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,10.20.0.0/16', WEBHOOK_TIMEOUT_SECONDS: '2' } });
     org = await seedMiniOrg(t.ctx);
     server = await startServer(t.ctx);
     rx = await startHttpReceiver();
@@ -147,5 +148,49 @@ describe('admin: API keys and webhooks (browser) [pglite]', () => {
     expect(got!.body).toMatchObject({ type: 'ping', subscription: { name: '南苑街道网格化平台' } });
     // the receiver's raw body is the JSON the server sent: re-serialising it gives the same bytes
     expect(verifyWebhookSignature(secret, got!.headers['x-xinfang-signature'] as string, JSON.stringify(got!.body), new Date())).toMatchObject({ ok: true });
+  });
+
+  it('creates an http intranet subscription where the deployment allows it, shows the server\'s refusal on the address field, saves an edit, and tells a failed ping in zh-CN', async () => {
+    await page.getByRole('button', { name: /新增订阅/ }).click();
+    const modal = page.getByRole('dialog');
+    await see(modal.getByText('新增推送订阅'));
+    await modal.getByLabel('名称', { exact: true }).fill('区内网办公系统');
+    const url = modal.getByLabel('推送地址', { exact: true });
+    await url.fill('https://user:pw@oa.gov.cn/hook');
+    await item(page, modal, '范围单位').locator('.ant-select').click();
+    await page.keyboard.type('南苑街道');
+    const node = page.locator('.ant-select-dropdown:visible .ant-select-tree-node-content-wrapper', { hasText: '南苑街道' }).first();
+    await see(node);
+    await node.click();
+    await modal.getByRole('button', { name: /保\s*存/ }).click();
+    // the server's refusal, in zh-CN, on the field it concerns
+    await see(item(page, modal, '推送地址').getByText('Webhook 地址中不能含有用户名或密码'));
+    // plain http to an intranet address: refused by the old form, allowed by this deployment
+    await url.fill('http://10.20.0.5/xinfang');
+    await modal.getByRole('button', { name: /保\s*存/ }).click();
+    await see(page.getByTestId('secret-once'));
+    await page.getByRole('button', { name: /我已保存/ }).click();
+    const row = page.locator('.ant-table-row', { hasText: 'http://10.20.0.5/xinfang' });
+    await see(row);
+
+    // an edit of the http subscription saves
+    await row.getByRole('button', { name: /修\s*改/ }).click();
+    await see(modal.getByText('修改推送订阅'));
+    await modal.getByLabel('名称', { exact: true }).fill('区内网办公系统（新）');
+    // a port on this machine where nobody listens (deterministic, unlike an intranet address here)
+    await modal.getByLabel('推送地址', { exact: true }).fill('http://127.0.0.1:1/xinfang');
+    await modal.getByRole('button', { name: /保\s*存/ }).click();
+    const edited = page.locator('.ant-table-row', { hasText: '区内网办公系统（新）' });
+    await see(edited);
+    expect(await edited.textContent()).toContain('http://127.0.0.1:1/xinfang');
+
+    // nobody answers there: the ping says so in zh-CN, no English from the network stack
+    await edited.getByRole('button', { name: /测\s*试/ }).click();
+    const ping = edited.getByTestId('ping');
+    await expect.poll(() => ping.getAttribute('data-status').catch(() => null), WAIT).toBe('failed');
+    const said = (await ping.textContent()) ?? '';
+    expect(said).toMatch(/^未送达：无法连接对方/);
+    expect(said).not.toMatch(/timeout|ECONN|network|error/i);
+    await screenshot(page, 'admin-webhooks-intranet');
   });
 });

@@ -23,12 +23,6 @@ interface Values {
 
 export type WebhookFormTarget = { mode: 'create' } | { mode: 'edit'; subscription: Subscription };
 
-/** Given the typed URL, returns a zh-CN complaint or null (the server has the last word: https, or http to this machine). */
-function urlProblem(raw: string): string | null {
-  const v = raw.trim();
-  return /^https:\/\/[^\s/@]+/i.test(v) || /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i.test(v) ? null : f.url.invalid;
-}
-
 export function WebhookFormModal({
   target,
   unitOptions,
@@ -95,10 +89,9 @@ export function WebhookFormModal({
           name="url"
           label={f.url.label}
           extra={f.url.help}
-          rules={[
-            { required: true, whitespace: true, message: f.url.required },
-            { validator: (_, v?: string) => (!v?.trim() || !urlProblem(v) ? Promise.resolve() : Promise.reject(new Error(urlProblem(v)!))) },
-          ]}
+          // only "required" here: whether http, an intranet address or a host is allowed is the
+          // deployment's setting, known to the server alone; its refusal is shown on this field
+          rules={[{ required: true, whitespace: true, message: f.url.required }]}
         >
           <Input maxLength={2000} placeholder={f.url.placeholder} autoComplete="off" spellCheck={false} />
         </Form.Item>

@@ -175,6 +175,20 @@ export function WebhooksPage() {
   );
 }
 
+/**
+ * Given a stored error code (`http_status:500`, `timeout`, `blocked_address` …) and the last status,
+ * returns it in zh-CN; an unknown code (a row from before codes) reads as a plain failure.
+ */
+function describeWebhookError(code: string | null, status: number | null): string {
+  const e = w.errors;
+  if (!code) return e.unknown;
+  const http = /^http_status:(\d{3})$/.exec(code);
+  if (http) return e.http_status(http[1]!);
+  const known = (e as Record<string, unknown>)[code];
+  if (typeof known === 'string' && code !== 'unknown') return known;
+  return status ? e.http_status(String(status)) : e.unknown;
+}
+
 /** How the last ping of a subscription went. */
 function PingStatus({ result }: { result: PingResult | 'sending' | undefined }) {
   if (!result || result === 'sending') return <Typography.Text type="secondary">—</Typography.Text>;
@@ -184,7 +198,7 @@ function PingStatus({ result }: { result: PingResult | 'sending' | undefined }) 
     </Tag>
   ) : (
     <Typography.Text type="danger" data-testid="ping" data-status="failed" style={{ wordBreak: 'break-word', fontSize: 12 }}>
-      {w.pingFailed(result.error)}
+      {w.pingFailed(describeWebhookError(result.error, result.status))}
     </Typography.Text>
   );
 }
@@ -249,9 +263,9 @@ function DeliveriesModal({ subscription, labels, onClose }: { subscription: Subs
             key: 'last',
             render: (_, row) =>
               row.lastError ? (
-                <Tooltip title={row.lastError}>
-                  <Typography.Text type="danger" style={{ fontSize: 12 }} ellipsis>
-                    {row.lastError}
+                <Tooltip title={describeWebhookError(row.lastError, row.lastStatus)}>
+                  <Typography.Text type="danger" style={{ fontSize: 12 }} ellipsis data-testid="last-error">
+                    {describeWebhookError(row.lastError, row.lastStatus)}
                   </Typography.Text>
                 </Tooltip>
               ) : row.lastStatus ? (
