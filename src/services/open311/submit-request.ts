@@ -19,6 +19,7 @@ import { registerByStaff } from '../staff-intake.js';
 import { runCaseCommand } from '../run-case-command.js';
 import { findService } from './services.js';
 import { petitionerName, type Open311Submission } from './post-params.js';
+import { locateGrid } from '../locate-grid.js';
 
 export interface SubmitResult {
   serviceRequestId: string | null;
@@ -38,6 +39,8 @@ export async function submitRequest(ctx: AppContext, key: ApiKeyRow, s: Open311S
   const service = await findService(ctx, s.serviceCode);
   const actor = await actingActorOf(ctx, key);
   const input = toCaseInput(s, service.name);
+  // coordinates place the request in its grid, as a QR poster would (when the grids' outlines are imported)
+  if (s.lat !== null && s.long !== null) input.gridId = await locateGrid(ctx, s.lat, s.long);
   const token = crypto.randomBytes(16).toString('hex');
   const region = ctx.config.REGION;
   const link = (tx: Tx, caseId: string) => tx.insert(open311Tokens).values({ region, token, caseId, apiKeyId: key.id, createdAt: ctx.now() });
