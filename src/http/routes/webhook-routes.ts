@@ -49,7 +49,7 @@ const DeliveryOut = z.object({
   attempts: z.number(),
   nextAttemptAt: z.string().nullable(),
   lastStatus: z.number().nullable(),
-  lastError: z.string().nullable(),
+  lastError: z.string().nullable().describe('错误代码：http_status:<响应码>、redirect、timeout、network、blocked_address、subscription_off …'),
   createdAt: z.string(),
   sentAt: z.string().nullable(),
 });
@@ -125,7 +125,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     config: admin,
     schema: {
       tags: ['admin'],
-      summary: '立即发送一条已签名的测试推送（type = ping），返回对方的响应',
+      summary: '立即发送一条已签名的测试推送（type = ping），返回对方的响应码与错误代码（不含对方返回的内容）',
       params: IdParam,
       response: {
         200: z.object({ deliveryId: z.string(), ok: z.boolean(), status: z.number().nullable(), error: z.string().nullable(), durationMs: z.number() }),
