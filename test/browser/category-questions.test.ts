@@ -2,7 +2,9 @@
  * Category questions in a real browser against the real server: the admin adds questions to 路灯照明
  * (a duplicate code refused at the field), a citizen on a phone is asked them for that category
  * (the required one enforced before sending), a registrar noting a call is shown them without being
- * held to the required one, and the registrar and the petitioner see the answers.
+ * held to the required one, and the registrar and the petitioner see the answers. Labels, hints
+ * and option names with markup show as text everywhere; a new option's key never repeats one left
+ * after a removal; a text answer keeps its line breaks on the petitioner's tracking page.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -192,6 +194,79 @@ describe('category questions from the admin to the citizen and back [pglite]', {
     const found = (await registrar.get(`/api/cases?q=${encodeURIComponent(number)}&limit=5`)).body.items.find((c: any) => c.number === number);
     expect((await registrar.get(`/api/cases/${found.id}`)).body.answers).toEqual([{ code: 'damage', label: '损坏情况', value: '灯不亮' }]);
     await context.close();
+  });
+
+  it('markup in a label, hint or option name shows as text on the admin page, the portal and the tracking page; a text answer keeps its line breaks', async () => {
+    const api = await loginAs(server, org.usernames.admin!);
+    const script = '<script>window.__xf_pwned=1</script>';
+    const img = '<img src=x onerror="window.__xf_pwned=2">';
+    expect((await api.post('/api/admin/categories/010603/questions', { code: 'where_tag', datatype: 'singlevaluelist', label: `位置${script}`, hint: `说明${img}`, options: [{ key: 'a', name: `北侧${img}` }, { key: 'b', name: '南侧' }] })).status).toBe(201);
+    expect((await api.post('/api/admin/categories/010603/questions', { code: 'story', datatype: 'text', label: '经过' })).status).toBe(201);
+
+    const office = await newContext(browser, server.base, 'office');
+    const admin = await office.newPage();
+    const login = await client(server).post('/api/auth/login', { username: org.usernames.admin, password: PASSWORD });
+    await office.addCookies([{ name: 'xf_session', value: login.body.token, url: server.base }]);
+    await admin.goto('/admin/categories');
+    const search = admin.getByPlaceholder('按名称或编码查找分类');
+    await see(search);
+    await search.fill('二次供水');
+    await search.press('Enter');
+    await admin.locator('.ant-tree').getByText('二次供水', { exact: true }).click();
+    const card = admin.getByTestId('category-questions-admin');
+    await seeText(card, /位置<script>/);
+
+    // a new option's key: after removing the second of three, the next is not the third's key again
+    await card.getByRole('button', { name: /新增问题/ }).click();
+    const modal = admin.getByRole('dialog');
+    await see(modal);
+    const addOption = modal.getByRole('button', { name: /添加选项/ });
+    // the type select can be caught mid-animation on a loaded machine: pick again until the options editor shows
+    await expect
+      .poll(async () => {
+        if (!(await addOption.isVisible())) await pick(admin, field(modal, '类型'), '单选');
+        return addOption.isVisible();
+      }, { timeout: 20_000, interval: 500 })
+      .toBe(true);
+    for (let i = 0; i < 3; i++) await addOption.click();
+    await modal.getByRole('button', { name: '删除 2' }).click();
+    await addOption.click();
+    const keys = async () => Promise.all([1, 2, 3].map((i) => modal.getByLabel(`选项值 ${i}`).inputValue()));
+    await expect.poll(keys, WAIT).toEqual(['o1', 'o3', 'o4']);
+    await admin.keyboard.press('Escape');
+    await office.close();
+
+    const phone = await newContext(browser, server.base, 'phone');
+    const page = await phone.newPage();
+    await page.goto('/m/submit');
+    await page.getByText('投诉', { exact: true }).click();
+    await field(page, '问题分类').click();
+    await page.getByRole('menuitemcheckbox', { name: '城乡建设' }).click();
+    await page.getByRole('menuitemcheckbox', { name: '市政设施' }).click();
+    await page.getByRole('menuitemcheckbox', { name: '二次供水' }).click();
+    await page.keyboard.press('Escape');
+    const questions = page.getByTestId('category-questions');
+    await seeText(questions, /位置<script>window.__xf_pwned=1<\/script>/);
+    await seeText(questions, /说明<img src=x onerror=/);
+    await pick(page, page.getByLabel(/^位置<script>/), '北侧<img');
+    await page.getByLabel(/^经过/).fill('第一行\n第二行');
+    await field(page, '标题').fill('小区二次供水水压低');
+    await field(page, '具体内容').fill('梅园社区三号楼二次供水水压很低，高层住户经常停水，请尽快处理。');
+    await field(page, '姓名').fill('王小明');
+    await field(page, '联系电话').fill('13812341234');
+    await page.getByRole('button', { name: SUBMIT }).click();
+    await see(page.getByText('提交成功'));
+    await page.getByRole('link', { name: '查询办理进度' }).click();
+    const answers = page.getByTestId('case-answers');
+    await seeText(answers, /北侧<img src=x onerror=/);
+    expect(await answers.locator('img').count()).toBe(0);
+    const story = answers.getByText(/第一行/);
+    await see(story);
+    // two lines, as typed: the line break is rendered, not folded into a space
+    expect(await story.innerText()).toBe('第一行\n第二行');
+    expect(await page.evaluate(() => (window as unknown as { __xf_pwned?: number }).__xf_pwned)).toBeUndefined();
+    await screenshot(page, 'citizen-track-answers-markup');
+    await phone.close();
   });
 
   it('the registrar sees the answers on the case page', async () => {

@@ -31,7 +31,6 @@ export interface AdminQuestion extends AskedQuestion {
   active: boolean;
   inherited: boolean;
   categoryName: string | null;
-  answered: boolean;
 }
 
 export interface QuestionInput {

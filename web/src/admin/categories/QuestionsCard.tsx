@@ -29,6 +29,14 @@ interface Values {
 
 type Target = { mode: 'create' } | { mode: 'edit'; question: AdminQuestion };
 
+/** Given the options so far, returns the first key o<n> (n from their count + 1) none of them uses: after a removal, o<count+1> may be taken. */
+export function nextOptionKey(options: readonly Partial<QuestionOption>[] | undefined): string {
+  const used = new Set((options ?? []).map((o) => o?.key?.trim()));
+  let n = (options?.length ?? 0) + 1;
+  while (used.has(`o${n}`)) n++;
+  return `o${n}`;
+}
+
 function QuestionFormModal({ category, target, onClose, onSaved }: { category: Category; target: Target | null; onClose: () => void; onSaved: () => void }) {
   const [form] = Form.useForm<Values>();
   const [busy, setBusy] = useState(false);
@@ -79,7 +87,7 @@ function QuestionFormModal({ category, target, onClose, onSaved }: { category: C
       <Form form={form} name="category-question" layout="vertical" onFinish={submit} requiredMark={false} initialValues={{ datatype: 'string', required: false }}>
         <Row gutter={12}>
           <Col span={12}>
-            <Form.Item name="code" label={s.fields.code} extra={editing ? undefined : s.fields.codeHint} rules={[{ required: true, pattern: /^[a-z][a-z0-9_]{0,39}$/, message: t.common.fieldErrors.reasons.code_pattern }]}>
+            <Form.Item name="code" label={s.fields.code} extra={editing ? undefined : s.fields.codeHint} rules={[{ required: true, pattern: /^(?!(?:constructor|prototype)$)[a-z][a-z0-9_]{0,39}$/, message: t.common.fieldErrors.reasons.code_pattern }]}>
               <Input maxLength={40} disabled={editing} placeholder="lamp_no" />
             </Form.Item>
           </Col>
@@ -131,7 +139,7 @@ function QuestionFormModal({ category, target, onClose, onSaved }: { category: C
                     <Button type="text" danger icon={<DeleteOutlined />} onClick={() => remove(field.name)} aria-label={`${s.remove} ${i + 1}`} />
                   </Space>
                 ))}
-                <Button type="dashed" icon={<PlusOutlined />} onClick={() => add({ key: `o${fields.length + 1}`, name: '' })} disabled={fields.length >= 50}>
+                <Button type="dashed" icon={<PlusOutlined />} onClick={() => add({ key: nextOptionKey(form.getFieldValue('options') as QuestionOption[] | undefined), name: '' })} disabled={fields.length >= 50}>
                   {s.fields.addOption}
                 </Button>
                 <Form.ErrorList errors={errors} />
@@ -223,7 +231,6 @@ export function QuestionsCard({ category }: { category: Category }) {
             render: (_, q) => (
               <Space size={2} wrap>
                 <Tag color={q.active ? 'green' : 'default'}>{q.active ? t.admin.active : t.admin.inactive}</Tag>
-                {q.answered && <Tag>{s.answered}</Tag>}
               </Space>
             ),
           },

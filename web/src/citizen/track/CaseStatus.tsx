@@ -4,6 +4,8 @@ import type { PublicCaseView } from '../citizen-api';
 import { formatDay, formatDayTime } from '../format-date';
 
 const m = t.citizen.track;
+/** A text answer keeps its line breaks, as on the staff case page (.xf-pre there). */
+const PRE = { whiteSpace: 'pre-wrap', wordBreak: 'break-word' } as const;
 
 const STATE_COLORS: Record<string, string> = {
   replied: 'blue',
@@ -64,7 +66,7 @@ export function CaseStatus({ view }: { view: PublicCaseView }) {
 
       {!!view.answers?.length && (
         <Card className="citizen-section" size="small" title={t.questions.answers} data-testid="case-answers">
-          <Descriptions column={1} size="small" items={view.answers.map((a) => ({ key: a.code, label: a.label, children: a.value }))} />
+          <Descriptions column={1} size="small" items={view.answers.map((a) => ({ key: a.code, label: a.label, children: <span style={PRE}>{a.value}</span> }))} />
         </Card>
       )}
 

@@ -8,7 +8,6 @@ export const questions = {
     editTitle: (label: string) => `修改补充问题「${label}」`,
     empty: '本分类还没有补充问题',
     inherited: (name: string) => `继承自「${name}」`,
-    answered: '已有回答',
     removeConfirm: '确定删除这个问题？已有案件回答过的问题将改为停用。',
     removed: '已删除',
     deactivated: '已有案件回答过，已改为停用',
