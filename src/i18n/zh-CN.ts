@@ -66,11 +66,13 @@ export const errorMessages: Record<ErrorCode, string> = {
   IDEMPOTENCY_CONFLICT: '同一幂等键已用于内容不同的提交',
   IMPORT_INVALID: '导入文件有误',
   CASE_IMPORT_FILE_TYPE: '只能导入 CSV 或 Excel（.xlsx）文件；旧版 .xls 请在 Excel 中另存为 .xlsx',
-  CASE_IMPORT_FILE_INVALID: '导入文件无法读取：请使用模板的表头，每个文件至多 5000 行',
-  CASE_IMPORT_TOO_LARGE: '导入文件超过 10 MB，请拆分后分批导入',
+  CASE_IMPORT_FILE_INVALID: '导入文件无法读取：请使用模板的表头（表头须在前 5 行内）',
+  CASE_IMPORT_TOO_LARGE: '导入文件过大（超过 10 MB、解压后超过 50 MB，或行数超过每次导入的上限），请拆分后分批导入',
   CASE_IMPORT_REJECTED: '导入文件中有不合格的行，整个文件未导入；请按报告逐行修改后重新导入',
+  CASE_IMPORT_FAILED: '写入时数据库繁忙或出错，整个文件未导入（没有写入任何信访件）；请稍后重新导入',
   CASE_EXPORT_BAD_PERIOD: '导出期间无效：开始日期不能晚于结束日期，且最长 366 天',
   CASE_EXPORT_UNIT_NOT_FOUND: '未找到该单位，或不在您的管辖范围内',
+  CASE_EXPORT_TOO_MANY_ROWS: '导出行数超过 Excel 一张工作表的上限（1,048,575 行）：请缩短期间、选择下级单位，或改用 CSV / JSONL 格式',
   ORG_SHAPES_INVALID: '轮廓文件有误，未导入任何轮廓；请按所列要素的问题修改后重新导入',
   WARNING_NOT_FOUND: '未找到该预警',
   WARNING_ILLEGAL_TRANSITION: '该预警当前状态下不能进行此操作',
@@ -134,6 +136,12 @@ export const caseImportReasons = {
   already_imported: '该来源的这个工单已经导入过',
   imported_meanwhile: '导入过程中，该工单已被另一次导入写入',
   write_failed: '写入时被拒绝：{why}',
+} as const;
+
+/** Notes added to a case import's answer. */
+export const caseImportNotes = {
+  unusedNumbers: '为本次导入预留的件号 {ranges} 未使用，已记入审计日志',
+  databaseRefused: '数据库拒绝了该行的数据',
 } as const;
 
 /** The id-number validator's reasons (domain/personal-data/id-number.ts) in words. */

@@ -97,7 +97,14 @@ export async function registerCase(
   ctx: AppContext,
   actor: StaffActor | null,
   input: RegisterCaseInput,
-  opts: { idempotencyKey?: string | null; tx?: Tx; /** bulk loaders rebuild timers once at the end (rebuildOpenCaseTimers) */ deferTimers?: boolean } = {},
+  opts: {
+    idempotencyKey?: string | null;
+    tx?: Tx;
+    /** bulk loaders rebuild timers once at the end (rebuildOpenCaseTimers) */
+    deferTimers?: boolean;
+    /** a number reserved beforehand (bulk import): used instead of taking the year's counter, whose row the caller's transaction then never locks */
+    number?: string;
+  } = {},
 ): Promise<RegisteredCase> {
   const now = ctx.now();
   const region = ctx.config.REGION;
@@ -187,7 +194,7 @@ export async function registerCase(
     if (!opts.deferTimers) await syncCaseTimers(ctx, tx, { region, id: caseId, ruleSetId, snapshot });
     // The number last, just before the writes: its counter row is locked until commit and
     // serialises concurrent intakes, so nothing slow may sit after it.
-    const number = await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4)));
+    const number = opts.number ?? (await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4))));
 
     await tx.insert(cases).values({
       region,
@@ -419,8 +426,11 @@ async function nextCaseNumber(tx: Tx, region: string, year: number): Promise<str
     .values({ region, year, last: 1 })
     .onConflictDoUpdate({ target: [caseCounters.region, caseCounters.year], set: { last: sql`${caseCounters.last} + 1` } })
     .returning({ last: caseCounters.last });
-  return `${region}-${String(year).padStart(4, '0')}-${String(row!.last).padStart(6, '0')}`;
+  return formatCaseNumber(region, year, row!.last);
 }
+
+/** Given a region, a year and a counter value, returns the case number, e.g. YH-2026-000123. */
+export const formatCaseNumber = (region: string, year: number, n: number) => `${region}-${String(year).padStart(4, '0')}-${String(n).padStart(6, '0')}`;
 
 /** Given a case, returns whether it is flagged a repeat petition. */
 async function isRepeatPetition(tx: Tx, region: string, caseId: string): Promise<boolean> {

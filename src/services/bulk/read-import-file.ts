@@ -2,18 +2,26 @@
  * Reading an uploaded case import file into rows: the real type is sniffed from the bytes (an .xlsx
  * is a zip; an old .xls is refused with the advice to save as .xlsx; anything else must be text),
  * CSV text is decoded as UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") or, when it is
- * not valid UTF-8, GB18030 — what Chinese systems and Excel on Chinese Windows export. Each row keeps
- * the number the clerk sees in the sheet, so a report can point at it.
+ * not valid UTF-8, GB18030 — what Chinese systems and Excel on Chinese Windows export. An .xlsx is
+ * refused from its zip directory when it would unpack too large, then streamed, stopping one row past
+ * the limit. The header is looked for in the first rows (a merged title such as 「2026年3月工单明细」
+ * may sit above it); each row keeps the number the clerk sees in the sheet, so a report can point at it.
  */
+import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { AppError } from '../../domain/errors.js';
 import { IMPORT_COLUMNS, columnOfHeader, type ImportColumnKey } from './import-columns.js';
+import { readZipDirectory } from './zip-directory.js';
 
-/** 5,000 rows: a month of one district's 12345 transfers; bigger files are split. */
+/** 5,000 rows: a month of one district's 12345 transfers; bigger files are split (IMPORT_MAX_ROWS). */
 export const MAX_IMPORT_ROWS = 5_000;
 /** 10 MiB: 5,000 rows of long complaints fit with room to spare. */
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
+/** 50 MiB unpacked: a 5,000-row workbook with long texts unpacks to a few MB; more is a zip bomb. */
+export const MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024;
+/** The header may sit below a title row or two: it is looked for in this many first non-empty rows. */
+const HEADER_SEARCH_ROWS = 5;
 
 export type CellValue = string | number | Date | boolean | null;
 
@@ -29,16 +37,21 @@ export interface ImportSheet {
   rows: SheetRow[];
 }
 
-/** Given the uploaded bytes, returns the rows under the header, or throws CASE_IMPORT_FILE_TYPE / CASE_IMPORT_FILE_INVALID. */
-export async function readImportFile(bytes: Buffer): Promise<ImportSheet> {
+/**
+ * Given the uploaded bytes and the most data rows allowed, returns the rows under the header, or
+ * throws CASE_IMPORT_FILE_TYPE / CASE_IMPORT_FILE_INVALID / CASE_IMPORT_TOO_LARGE (bytes, unpacked
+ * size or rows) before any further work.
+ */
+export async function readImportFile(bytes: Buffer, opts: { maxRows?: number } = {}): Promise<ImportSheet> {
+  const maxRows = opts.maxRows ?? MAX_IMPORT_ROWS;
   if (bytes.length === 0) throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'empty' });
-  if (bytes.length > MAX_IMPORT_BYTES) throw new AppError('CASE_IMPORT_TOO_LARGE', { maxBytes: MAX_IMPORT_BYTES });
+  if (bytes.length > MAX_IMPORT_BYTES) throw new AppError('CASE_IMPORT_TOO_LARGE', { reason: 'file_too_large', maxBytes: MAX_IMPORT_BYTES });
   const kind = sniff(bytes);
-  if (kind === 'xlsx') return { format: 'xlsx', encoding: null, rows: await readXlsx(bytes) };
+  if (kind === 'xlsx') return { format: 'xlsx', encoding: null, rows: toRows(await readXlsx(bytes, maxRows), maxRows) };
   if (kind === 'xls') throw new AppError('CASE_IMPORT_FILE_TYPE', { reason: 'legacy_xls', expected: ['csv', 'xlsx'] });
   if (kind !== 'text') throw new AppError('CASE_IMPORT_FILE_TYPE', { reason: 'not_csv_or_xlsx', expected: ['csv', 'xlsx'] });
   const { text, encoding } = decodeText(bytes);
-  return { format: 'csv', encoding, rows: readCsv(text) };
+  return { format: 'csv', encoding, rows: toRows(readCsv(text), maxRows) };
 }
 
 /** Given bytes, returns what they are by their first bytes and content, not by the file name. */
@@ -69,38 +82,67 @@ export function decodeText(b: Buffer): { text: string; encoding: string } {
   }
 }
 
-function readCsv(text: string): SheetRow[] {
+/** Given CSV text, returns its records numbered as a spreadsheet shows them (a multi-line cell is one row, a blank line is a row). */
+function readCsv(text: string): RawRow[] {
   // Excel's "Unicode text" and some exports separate by tabs.
   const firstLine = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
   const delimiter = firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : firstLine.includes('，') && !firstLine.includes(',') ? '，' : ',';
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: { record: string[]; info: { records: number; empty_lines: number } }[];
   try {
     records = parse(text, { delimiter, info: true, relax_column_count: true, skip_empty_lines: true, relax_quotes: true }) as unknown as typeof records;
   } catch (err) {
-    const e = err as { code?: string; lines?: number };
-    throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'csv_malformed', csvError: e.code ?? null, row: e.lines ?? null });
+    const e = err as { code?: string; records?: number; empty_lines?: number };
+    const row = typeof e.records === 'number' ? e.records + (e.empty_lines ?? 0) + 1 : null;
+    throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'csv_malformed', csvError: e.code ?? null, row });
   }
-  const lineOf = (r: { record: string[]; info: { lines: number } }) => r.info.lines - r.record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
-  return toRows(records.map((r) => ({ row: lineOf(r), values: r.record })));
+  // records so far plus the blank lines skipped so far: the row a spreadsheet gives the record
+  return records.map((r) => ({ row: r.info.records + r.info.empty_lines, values: r.record }));
 }
 
-async function readXlsx(bytes: Buffer): Promise<SheetRow[]> {
-  const wb = new ExcelJS.Workbook();
+interface RawRow {
+  row: number;
+  values: CellValue[];
+}
+
+/**
+ * Given an .xlsx's bytes, returns the first visible non-empty sheet's non-empty rows, at most as many
+ * as decide the row limit (the header's search rows, the limit and one more); CASE_IMPORT_TOO_LARGE
+ * when the zip directory says it unpacks beyond MAX_XLSX_UNPACKED_BYTES.
+ */
+async function readXlsx(bytes: Buffer, maxRows: number): Promise<RawRow[]> {
+  const dir = readZipDirectory(bytes);
+  if (!dir) throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'xlsx_malformed' });
+  if (dir.uncompressedBytes > MAX_XLSX_UNPACKED_BYTES) {
+    throw new AppError('CASE_IMPORT_TOO_LARGE', { reason: 'unpacked_too_large', maxUnpackedBytes: MAX_XLSX_UNPACKED_BYTES });
+  }
+  const enough = maxRows + HEADER_SEARCH_ROWS + 1;
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
+    sharedStrings: 'cache',
+    styles: 'cache', // date cells are numbers with a date format
+    hyperlinks: 'ignore',
+    worksheets: 'emit',
+    entries: 'ignore',
+  });
+  const raw: RawRow[] = [];
   try {
-    await wb.xlsx.load(bytes as unknown as ArrayBuffer);
-  } catch {
+    for await (const sheet of reader) {
+      if ((sheet as unknown as { state?: string }).state === 'hidden' || (sheet as unknown as { state?: string }).state === 'veryHidden') continue;
+      for await (const r of sheet) {
+        const row = r as ExcelJS.Row;
+        const values: CellValue[] = [];
+        for (let c = 1; c <= row.cellCount; c++) values.push(cellValue(row.getCell(c).value));
+        if (values.every(isBlank)) continue;
+        raw.push({ row: row.number, values });
+        if (raw.length >= enough) break;
+      }
+      if (raw.length) break;
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err;
     throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'xlsx_malformed' });
   }
-  const sheet = wb.worksheets.find((s) => s.state !== 'hidden' && s.actualRowCount > 0);
-  if (!sheet) throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'empty' });
-  if (sheet.actualRowCount > MAX_IMPORT_ROWS + 5) throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'too_many_rows', max: MAX_IMPORT_ROWS });
-  const raw: { row: number; values: CellValue[] }[] = [];
-  sheet.eachRow({ includeEmpty: false }, (r, n) => {
-    const values: CellValue[] = [];
-    for (let c = 1; c <= r.cellCount; c++) values.push(cellValue(r.getCell(c).value));
-    raw.push({ row: n, values });
-  });
-  return toRows(raw);
+  if (!raw.length) throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'empty' });
+  return raw;
 }
 
 /** Given an exceljs cell value, returns plain text, a number, a date or null (rich text joined, formulas by their result). */
@@ -118,11 +160,21 @@ function cellValue(v: ExcelJS.CellValue): CellValue {
 
 const isBlank = (v: CellValue) => v === null || (typeof v === 'string' && v.trim() === '');
 
-/** Given raw rows, returns those under the header keyed by column; CASE_IMPORT_FILE_INVALID when the header lacks a required column. */
-function toRows(raw: { row: number; values: CellValue[] }[]): SheetRow[] {
+/** Given a row, returns how many of its cells name a known column. */
+const knownColumns = (r: RawRow) => r.values.filter((v) => typeof v === 'string' && columnOfHeader(v.replace(/^\uFEFF/, ''))).length;
+
+/**
+ * Given raw rows, returns those under the header keyed by column. The header is the row naming the
+ * most known columns among the first few non-empty rows (a title row above it is passed over);
+ * CASE_IMPORT_FILE_INVALID when it lacks a required column, CASE_IMPORT_TOO_LARGE past maxRows.
+ */
+function toRows(raw: RawRow[], maxRows: number): SheetRow[] {
   const nonEmpty = raw.filter((r) => r.values.some((v) => !isBlank(v)));
-  const [head, ...body] = nonEmpty;
-  if (!head) throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'empty' });
+  if (!nonEmpty.length) throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'empty' });
+  let at = 0;
+  for (let i = 1; i < Math.min(HEADER_SEARCH_ROWS, nonEmpty.length); i++) if (knownColumns(nonEmpty[i]!) > knownColumns(nonEmpty[at]!)) at = i;
+  const head = nonEmpty[at]!;
+  const body = nonEmpty.slice(at + 1);
   const columns = head.values.map((v) => (typeof v === 'string' ? columnOfHeader(v.replace(/^\uFEFF/, '')) : null));
   const repeated = [...new Set(columns.filter((c, i) => c && columns.indexOf(c) !== i))];
   const missing = IMPORT_COLUMNS.filter((c) => c.required && !columns.includes(c.key)).map((c) => c.header);
@@ -135,7 +187,7 @@ function toRows(raw: { row: number; values: CellValue[] }[]): SheetRow[] {
     });
   }
   if (body.length === 0) throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'no_rows' });
-  if (body.length > MAX_IMPORT_ROWS) throw new AppError('CASE_IMPORT_FILE_INVALID', { reason: 'too_many_rows', max: MAX_IMPORT_ROWS, rowCount: body.length });
+  if (body.length > maxRows) throw new AppError('CASE_IMPORT_TOO_LARGE', { reason: 'too_many_rows', max: maxRows });
   return body.map(({ row, values }) => {
     const cells: SheetRow['cells'] = {};
     columns.forEach((c, i) => {
