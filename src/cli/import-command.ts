@@ -14,6 +14,7 @@ import { buildContext } from '../services/app-context.js';
 import { actorForUser } from '../services/auth.js';
 import type { AppContext, StaffActor } from '../services/context.js';
 import { IMPORT_ROLES, importCases, type ImportRejection } from '../services/bulk/import-cases.js';
+import { MAX_IMPORT_BYTES } from '../services/bulk/read-import-file.js';
 import { findUserByUsername } from '../store/org-repository.js';
 
 export const USAGE_EXIT_CODE = 2;
@@ -36,7 +37,10 @@ export function describeAppError(err: AppError): string {
   const extra: string[] = [];
   if (Array.isArray(d.missing) && d.missing.length) extra.push(`缺少列：${d.missing.join('、')}`);
   if (Array.isArray(d.repeated) && d.repeated.length) extra.push(`重复的列：${d.repeated.join('、')}`);
-  if (d.reason === 'too_many_rows') extra.push(`最多 ${String(d.max)} 行`);
+  if (d.reason === 'too_many_rows') extra.push(`每次最多导入 ${String(d.max)} 行`);
+  if (d.reason === 'file_too_large') extra.push(`文件最大 ${Math.round(Number(d.maxBytes) / 1024 / 1024)} MB`);
+  if (d.reason === 'unpacked_too_large') extra.push(`Excel 文件解压后最大 ${Math.round(Number(d.maxUnpackedBytes) / 1024 / 1024)} MB`);
+  if (typeof d.note === 'string') extra.push(d.note);
   if (d.reason === 'no_rows' || d.reason === 'empty') extra.push('文件中没有数据行');
   return errorMessages[err.code] + (extra.length ? `（${extra.join('；')}）` : '');
 }
@@ -58,7 +62,19 @@ export function registerImportCommand(program: Command): void {
     .option('--dry-run', '只校验，不写入', false)
     .action(async (file: string, o: ImportFlags, self: Command) => {
       let ctx: AppContext | null = null;
+      // self.error() exits at once: it is called only after the database is closed
+      let failure: { message: string; code: string } | null = null;
       try {
+        let size: number;
+        try {
+          const st = fs.statSync(file);
+          if (!st.isFile()) throw new Error('not a file');
+          size = st.size;
+        } catch {
+          throw new UsageError(`无法读取文件「${file}」`);
+        }
+        // the size before reading: a huge file is refused without loading it
+        if (size > MAX_IMPORT_BYTES) throw new AppError('CASE_IMPORT_TOO_LARGE', { reason: 'file_too_large', maxBytes: MAX_IMPORT_BYTES });
         let bytes: Buffer;
         try {
           bytes = fs.readFileSync(file);
@@ -80,12 +96,14 @@ export function registerImportCommand(program: Command): void {
           const r = err.details as unknown as ImportRejection;
           process.stdout.write(`${errorMessages.CASE_IMPORT_REJECTED}\n共 ${r.rowCount} 行，${r.rejectedRowCount} 行不合格：\n`);
           for (const p of r.rejected) process.stdout.write(`第 ${p.row} 行\t${p.column || '-'}\t${p.message}\n`);
+          if (r.note) process.stdout.write(`${r.note}\n`);
           process.exitCode = 1;
-        } else if (err instanceof UsageError) self.error(`错误：${err.message}`, { exitCode: USAGE_EXIT_CODE, code: 'xinfang.import.usage' });
-        else if (err instanceof AppError) self.error(`错误：${describeAppError(err)}`, { exitCode: USAGE_EXIT_CODE, code: `xinfang.import.${err.code}` });
+        } else if (err instanceof UsageError) failure = { message: `错误：${err.message}`, code: 'xinfang.import.usage' };
+        else if (err instanceof AppError) failure = { message: `错误：${describeAppError(err)}`, code: `xinfang.import.${err.code}` };
         else throw err;
       } finally {
         await ctx?.database.close();
       }
+      if (failure) self.error(failure.message, { exitCode: USAGE_EXIT_CODE, code: failure.code });
     });
 }

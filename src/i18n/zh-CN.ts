@@ -136,6 +136,9 @@ export const caseImportReasons = {
   already_imported: '该来源的这个工单已经导入过',
   imported_meanwhile: '导入过程中，该工单已被另一次导入写入',
   write_failed: '写入时被拒绝：{why}',
+  ref_as_number: '工单编号被存成了数字，较长的编号末尾几位会丢失；请把该列设为文本格式后重新填写',
+  accused_unit_not_found: '被举报单位编码「{code}」不存在或已停用',
+  accused_units_not_accusation: '只有举报（检举控告）件可以填写被举报单位编码',
 } as const;
 
 /** Notes added to a case import's answer. */

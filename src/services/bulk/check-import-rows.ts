@@ -2,8 +2,9 @@
  * Checking a case import row by row, collecting every problem (row as the clerk sees it, column
  * header, a zh-CN reason) rather than stopping at the first: required fields, lengths, phone and
  * ID number (the intake's own validators), dates, codes of categories and grids that exist and are
- * active, duplicates inside the file and transfers already imported. Pure: the database's answers
- * come in as lookups, the clock as `now`.
+ * active, duplicates inside the file and transfers already imported (the source system's name
+ * normalised, so 「12345热线」 and 「１２３４５」 are the same 12345), the accused units of a 举报.
+ * Pure: the database's answers come in as lookups, the clock as `now`.
  */
 import {
   CHANNEL_LABELS,
@@ -40,7 +41,7 @@ export interface ImportLookups {
   categoryCodes: ReadonlySet<string>;
   /** active categories' codes by name */
   categoriesByName: ReadonlyMap<string, string[]>;
-  /** org units named by the file's grid codes */
+  /** org units named by the file's grid codes and accused-unit codes */
   unitsByCode: ReadonlyMap<string, { id: string; kind: string; active: boolean; path: string }>;
   /** `source\u0000ref` of transfers already in the database */
   existingRefs: ReadonlySet<string>;
@@ -82,6 +83,22 @@ export function reasonMessage(reason: ImportReason, details: Record<string, stri
 
 /** Given a source system's name, returns whether it is the 12345 hotline (its transfers keep the 12345 channel). */
 export const is12345 = (source: string) => /12345/.test(source);
+
+/**
+ * Given a source system's name as typed, returns the name a transfer's uniqueness is kept under:
+ * full-width forms folded (NFKC), spaces removed, and every name of the 12345 hotline
+ * (「12345热线」「12345政务服务便民热线」「１２３４５」) as '12345'.
+ */
+export function canonicalSource(name: string): string {
+  const s = name.normalize('NFKC').replace(/\s+/g, '');
+  return is12345(s) ? '12345' : s;
+}
+
+/** Given an external ref as typed, returns it as kept: full-width forms folded (NFKC), surrounding spaces removed. */
+export const canonicalRef = (ref: string) => ref.normalize('NFKC').trim();
+
+/** Given an accused-units cell, returns its codes (separated by 、 , ， ； or spaces). */
+export const accusedCodesOf = (text: string) => [...new Set(text.normalize('NFKC').split(/[、,;；\s]+/).filter(Boolean))];
 
 /**
  * Given the file's rows, the source named for the whole file (or null), the actor's scope path,
@@ -126,9 +143,12 @@ export function checkImportRows(
       return v ?? null;
     };
 
-    const ref = textOf('ref', 1, 64, true);
+    // A long number in a number cell has lost digits (past 15) or turned into 1e+21: refused like an ID number.
+    const refText = typeof cells.ref === 'number' ? (add('ref', 'ref_as_number'), null) : textOf('ref', 1, 64, true);
+    const ref = refText === null ? null : canonicalRef(refText);
     const sourceCell = textOf('source', 1, 32, false);
-    const source = sourceCell ?? opts.source;
+    const sourceText = sourceCell ?? opts.source;
+    const source = sourceText ? canonicalSource(sourceText) : null;
     if (!source && !(cellText(cells.source) ?? '').length) add('source', 'source_required');
 
     let receivedAt: Date | null = null;
@@ -193,6 +213,16 @@ export function checkImportRows(
     const type12345 = choice('type12345', TYPES, TYPE_12345_LABELS);
     const nature = choice('nature', NATURES, NATURE_LABELS) ?? (type12345 ? NATURE_OF_TYPE[type12345] : 'appeal');
     const urgency = choice('urgency', URGENCIES, URGENCY_LABELS) ?? 'normal';
+    const accusedUnitIds: string[] = [];
+    const accusedText = textOf('accusedUnitCodes', 1, 500, false);
+    if (accusedText) {
+      if (nature !== 'accusation') add('accusedUnitCodes', 'accused_units_not_accusation');
+      for (const code of accusedCodesOf(accusedText)) {
+        const u = lookups.unitsByCode.get(code);
+        if (!u || !u.active) add('accusedUnitCodes', 'accused_unit_not_found', { code });
+        else accusedUnitIds.push(u.id);
+      }
+    }
     let channel = choice('channel', CHANNELS, CHANNEL_LABELS);
     if (!channel && !cellText(cells.channel) && source) {
       if (is12345(source)) channel = 'transfer_12345';
@@ -223,6 +253,7 @@ export function checkImportRows(
         petitioners: [{ name: name!, phone, idNumber, address: petitionerAddress }],
         gridId,
         location: address ? { address } : null,
+        ...(accusedUnitIds.length ? { accusedUnitIds } : {}),
         receivedAt: receivedAt!,
         externalSource: source!,
         externalRef: ref!,

@@ -20,7 +20,7 @@ import type { AppContext, StaffActor } from '../context.js';
 import { registerCase } from '../register-case.js';
 import { toChinaDate } from '../../domain/deadlines/china-date.js';
 import { reserveCaseNumbers, type ReservedRange } from './reserve-case-numbers.js';
-import { checkImportRows, reasonMessage, type ImportLookups, type ImportProblem } from './check-import-rows.js';
+import { accusedCodesOf, canonicalRef, canonicalSource, checkImportRows, reasonMessage, type ImportLookups, type ImportProblem } from './check-import-rows.js';
 import { headerOf, type ImportColumnKey } from './import-columns.js';
 import { readImportFile, type SheetRow } from './read-import-file.js';
 
@@ -252,7 +252,9 @@ async function loadLookups(q: Queryable, region: string, rows: SheetRow[], fileS
   for (const c of cats) categoriesByName.set(c.name, [...(categoriesByName.get(c.name) ?? []), c.code]);
 
   const str = (v: unknown) => (v === null || v === undefined || v instanceof Date ? '' : String(v).trim());
-  const gridCodes = [...new Set(rows.map((r) => str(r.cells.gridCode).replace(/\s/g, '')).filter(Boolean))];
+  const gridCodes = [
+    ...new Set([...rows.map((r) => str(r.cells.gridCode).replace(/\s/g, '')), ...rows.flatMap((r) => accusedCodesOf(str(r.cells.accusedUnitCodes)))].filter(Boolean)),
+  ];
   const unitsByCode = new Map<string, { id: string; kind: string; active: boolean; path: string }>();
   for (let i = 0; i < gridCodes.length; i += 1_000) {
     const found = await q
@@ -264,8 +266,8 @@ async function loadLookups(q: Queryable, region: string, rows: SheetRow[], fileS
 
   const refsBySource = new Map<string, Set<string>>();
   for (const r of rows) {
-    const source = str(r.cells.source) || fileSource?.trim() || '';
-    const ref = str(r.cells.ref);
+    const source = canonicalSource(str(r.cells.source) || fileSource?.trim() || '');
+    const ref = typeof r.cells.ref === 'number' ? '' : canonicalRef(str(r.cells.ref));
     if (!source || !ref) continue;
     const set = refsBySource.get(source) ?? new Set<string>();
     set.add(ref);

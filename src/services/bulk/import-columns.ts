@@ -23,6 +23,7 @@ export const IMPORT_COLUMNS = [
   { key: 'nature', header: '性质', synonyms: ['信访性质', '诉求性质'], required: false },
   { key: 'urgency', header: '紧急程度', synonyms: ['紧急度', '缓急程度'], required: false },
   { key: 'channel', header: '渠道', synonyms: ['来源渠道', '信访形式', '登记渠道'], required: false },
+  { key: 'accusedUnitCodes', header: '被举报单位编码', synonyms: ['被举报单位代码', '被检举单位编码', '被控告单位编码'], required: false },
 ] as const;
 
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
@@ -72,4 +73,5 @@ export const TEMPLATE_EXAMPLE: Record<ImportColumnKey, string> = {
   nature: '',
   urgency: '一般',
   channel: '12345转办',
+  accusedUnitCodes: '',
 };
