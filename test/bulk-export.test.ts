@@ -6,12 +6,12 @@
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { DB_KINDS } from './support/databases.js';
 import { makeTestContext, type TestContext } from './support/context.js';
 import { PASSWORD, seedMiniOrg, type MiniOrg } from './support/factories.js';
-import { loginAs, startServer, type TestServer } from './support/server.js';
-import { auditLog } from '../src/store/schema.js';
+import { client, loginAs, startServer, type TestServer } from './support/server.js';
+import { auditLog, casePetitioners, cases } from '../src/store/schema.js';
 import { registerCase, type RegisterCaseInput } from '../src/services/register-case.js';
 import { createUser } from '../src/services/org-units.js';
 import { actorForUser } from '../src/services/auth.js';
@@ -75,15 +75,20 @@ for (const kind of DB_KINDS) {
       expect(res.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent('信访件导出-云湖区-2026-02-01-2026-02-28.csv')}`);
       const rows = readCsv(res.buffer);
       expect(rows.map((r) => r['案件编号'])).toEqual([numbers.inA, numbers.inB, numbers.accusesA, numbers.confidentialA, numbers.lastMinute]);
+      expect(res.headers.get('x-total-rows')).toBe('5');
       const text = res.buffer.toString('utf8');
       for (const s of PLAINTEXT) expect(text).not.toContain(s);
       const a = rows[0]!;
       expect(a).toMatchObject({ 诉求人: '郑**', 联系电话: '138****9876', 身份证号: '110105********002X', 渠道: '来电', 状态: '已登记', 所属网格: '梅园社区第1网格' });
       expect(a['诉求内容']).toContain('139****5678');
       expect(rows[3]).toMatchObject({ 标题: '（保密件，内容不导出）', 诉求内容: '（保密件，内容不导出）', 保密: '是' });
-      const audits = await t.ctx.db.select().from(auditLog).where(eq(auditLog.action, 'cases.exported'));
-      expect(audits.at(-1)?.data).toMatchObject({ kind: 'cases', format: 'csv', from: '2026-02-01', to: '2026-02-28', rows: 5, unitName: '云湖区' });
-      expect(audits.at(-1)?.actorId).toBe(org.actors.supervisor.userId);
+      // audited twice: who, unit, scope and period before anything left, then the rows written and that it completed
+      const started = (await t.ctx.db.select().from(auditLog).where(eq(auditLog.action, 'cases.export_started'))).at(-1)!;
+      const ended = (await t.ctx.db.select().from(auditLog).where(eq(auditLog.action, 'cases.exported'))).at(-1)!;
+      expect(started.data).toMatchObject({ kind: 'cases', format: 'csv', from: '2026-02-01', to: '2026-02-28', totalRows: 5, unitName: '云湖区', scopeUnitId: org.units.district });
+      expect(ended.data).toMatchObject({ kind: 'cases', format: 'csv', from: '2026-02-01', to: '2026-02-28', rows: 5, totalRows: 5, completed: true, unitName: '云湖区' });
+      expect(ended.actorId).toBe(org.actors.supervisor.userId);
+      expect(started.id).toBeLessThan(ended.id);
     });
 
     it('a supervisor sitting in the accused street does not see the accusation; a street head exports only his street, in Excel; another street is not his to export', async () => {
@@ -141,7 +146,11 @@ for (const kind of DB_KINDS) {
     });
 
     it('505 imported cases come out once each across two pages of 500, in every format', async () => {
-      const out = await importCases(t.ctx, org.actors.registrar, Buffer.from(toCsv(goodRows('PAGE', 505).map((r, i) => ({ ...r, receivedAt: `2026/1/${(i % 28) + 1} 10:00` })))), { fileName: 'page.csv', source: '12345', via: 'cli' });
+      // two files: an embedded database imports at most 500 rows a file
+      const rows = goodRows('PAGE', 505).map((r, i) => ({ ...r, receivedAt: `2026/1/${(i % 28) + 1} 10:00` }));
+      const created = [];
+      for (const part of [rows.slice(0, 300), rows.slice(300)]) created.push(...(await importCases(t.ctx, org.actors.registrar, Buffer.from(toCsv(part)), { fileName: 'page.csv', source: '12345', via: 'cli' })).created);
+      const out = { created };
       expect(out.created).toHaveLength(505);
       const sup = await loginAs(server, org.usernames.supervisor!);
       const q = 'from=2026-01-01&to=2026-01-31';
@@ -155,5 +164,22 @@ for (const kind of DB_KINDS) {
         expect(new Set(got)).toEqual(expected);
       }
     }, 180_000);
+
+    it('a failure after the first page (a petitioner\'s data that cannot be decrypted) breaks the download instead of ending it short; the audit says it did not complete', async () => {
+      // the last case received in January sorts onto the second page of 500
+      const [last] = await t.ctx.db.select({ id: cases.id }).from(cases).where(sql`${cases.receivedAt} < ${new Date('2026-01-31T16:00:00Z')}`).orderBy(desc(cases.receivedAt), desc(cases.id)).limit(1);
+      const [p] = await t.ctx.db.select().from(casePetitioners).where(eq(casePetitioners.caseId, last!.id)).limit(1);
+      await t.ctx.db.update(casePetitioners).set({ nameEnc: 'v1:broken' }).where(and(eq(casePetitioners.caseId, p!.caseId), eq(casePetitioners.seq, p!.seq)));
+      try {
+        const { body } = await client(server).post<{ token: string }>('/api/auth/login', { username: org.usernames.supervisor!, password: PASSWORD });
+        const res = await fetch(`${server.base}/api/exports/cases?format=csv&from=2026-01-01&to=2026-01-31`, { headers: { authorization: `Bearer ${body.token}` } });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-total-rows')).toBe('506');
+        await expect(res.arrayBuffer()).rejects.toThrow();
+        await expect.poll(async () => (await t.ctx.db.select().from(auditLog).where(eq(auditLog.action, 'cases.exported'))).at(-1)?.data).toMatchObject({ from: '2026-01-01', totalRows: 506, rows: 500, completed: false });
+      } finally {
+        await t.ctx.db.update(casePetitioners).set({ nameEnc: p!.nameEnc }).where(and(eq(casePetitioners.caseId, p!.caseId), eq(casePetitioners.seq, p!.seq)));
+      }
+    }, 60_000);
   });
 }

@@ -2,9 +2,11 @@
  * `xinfang export --unit <code> --from <date> --to <date> --format csv|xlsx|jsonl --out <file> [--events]
  * --as <username>`: the same export as the download, as the named supervisor, leader or unit head —
  * his scope, accusations hidden from the accused, personal data masked, audited. Exit 0 with the row
- * count; exit 2 for a usage error (a half-written file is removed). No stack traces.
+ * count; exit 2 for a usage error (a half-written file is removed; a directory, a read-only file or a
+ * missing folder is refused before anything is read, and an existing file is left as it was). No stack traces.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { AppError } from '../domain/errors.js';
@@ -22,6 +24,23 @@ interface ExportFlags {
   out?: string;
   events: boolean;
   as?: string;
+}
+
+/**
+ * Given the --out path, returns why it cannot be written (zh-CN), or null: a directory, a read-only
+ * file, or a folder that does not exist or is not writable. Checked before anything is read or
+ * audited; an existing file is only replaced once the export has started.
+ */
+function writableTarget(out: string): string | null {
+  try {
+    const st = fs.statSync(out, { throwIfNoEntry: false });
+    if (st?.isDirectory()) return `「${out}」是一个目录，请给出文件名`;
+    if (st) fs.accessSync(out, fs.constants.W_OK);
+    else fs.accessSync(path.dirname(path.resolve(out)), fs.constants.W_OK);
+    return null;
+  } catch {
+    return `无法写入文件「${out}」（没有写权限或目录不存在）`;
+  }
 }
 
 /** Given the program, registers `export`. */
@@ -43,28 +62,37 @@ export function registerExportCommand(program: Command): void {
         if (!o.from || !o.to) throw new UsageError('缺少 --from 或 --to（收到日期，格式 YYYY-MM-DD）');
         if (!o.out) throw new UsageError('缺少 --out <文件>');
         if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`--format 应为 ${EXPORT_FORMATS.join('、')} 之一`);
+        const target = writableTarget(o.out);
+        if (target) throw new UsageError(target);
         ctx = await buildContext({ ...loadConfig(), LOG_LEVEL: 'warn' });
         const actor = await actorForCommand(ctx, o.as, EXPORT_ROLES);
         const prepared = await prepareExport(ctx, actor, { unitCode: o.unit ?? null, from: o.from, to: o.to, format: o.format as ExportFormat, kind: o.events ? 'events' : 'cases', via: 'cli' });
-        let out: fs.WriteStream;
-        try {
-          out = fs.createWriteStream(o.out, { flags: 'w' });
-          written = true;
-          await new Promise<void>((resolve, reject) => {
-            out.once('open', () => resolve());
-            out.once('error', reject);
-          });
-        } catch {
+        const out = fs.createWriteStream(o.out, { flags: 'w' });
+        await new Promise<void>((resolve, reject) => {
+          out.once('open', () => resolve());
+          out.once('error', reject);
+        }).catch(() => {
           throw new UsageError(`无法写入文件「${o.out}」`);
-        }
+        });
+        // only now is the file ours: a failure before this point leaves whatever was there untouched
+        written = true;
         const rows = await prepared.write(out);
         process.stdout.write(`已导出 ${rows} ${o.events ? '条事件' : '件'}（${prepared.unit.name}，${o.from} 至 ${o.to}）到 ${o.out}\n`);
         process.exitCode = 0;
       } catch (err) {
-        if (written && o.out) fs.rmSync(o.out, { force: true });
+        if (written && o.out) {
+          try {
+            fs.rmSync(o.out, { force: true });
+          } catch {
+            // the half-written file could not be removed; the error below is what the operator needs
+          }
+        }
         if (err instanceof UsageError) self.error(`错误：${err.message}`, { exitCode: USAGE_EXIT_CODE, code: 'xinfang.export.usage' });
-        else if (err instanceof AppError) self.error(`错误：${errorMessages[err.code]}`, { exitCode: USAGE_EXIT_CODE, code: `xinfang.export.${err.code}` });
-        else throw err;
+        else if (err instanceof AppError && err.code !== 'INTERNAL') self.error(`错误：${errorMessages[err.code]}`, { exitCode: USAGE_EXIT_CODE, code: `xinfang.export.${err.code}` });
+        else {
+          ctx?.logger.error({ err }, 'export failed');
+          self.error(`错误：导出中途失败，未完成的文件已删除（${err instanceof Error ? err.message : String(err)}）`, { exitCode: 1, code: 'xinfang.export.failed' });
+        }
       } finally {
         await ctx?.database.close();
       }

@@ -137,6 +137,8 @@ export const bulkRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     const prepared = await prepareExport(ctx, actorOf(req), { unitId: q.unitId ?? null, from: q.from, to: q.to, format: q.format, kind, via: 'api' });
     const body = new PassThrough();
     body.on('error', () => {}); // a reader who goes away ends the export; the audit records what was read
+    // a failure mid-stream destroys the body, and Fastify then destroys the connection without the
+    // final chunk: the browser reports a failed download, never a silently short file
     prepared.write(body).catch((err: unknown) => {
       req.log.warn({ err }, 'export stopped');
       body.destroy(err instanceof Error ? err : new Error(String(err)));
@@ -144,13 +146,14 @@ export const bulkRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     return reply
       .type(prepared.contentType)
       .header('Cache-Control', 'private, no-store')
+      .header('X-Total-Rows', String(prepared.totalRows))
       .header('Content-Disposition', attachmentDisposition(prepared.fileName, prepared.asciiFileName))
       .send(body);
   };
 
   app.get('/api/exports/cases', {
     config: { auth: 'staff', roles: EXPORT_ROLES },
-    schema: { tags, summary: '导出本人管辖范围内某单位某期间收到的信访件（CSV / Excel / JSONL，个人信息脱敏，记入审计）', querystring: ExportQuery },
+    schema: { tags, summary: '导出本人管辖范围内某单位某期间收到的信访件（CSV / Excel / JSONL，个人信息脱敏，记入审计）；X-Total-Rows 为文件应有的行数，Excel 超过 1,048,575 行时拒绝（422）', querystring: ExportQuery },
   }, exportRoute('cases'));
 
   app.get('/api/exports/events', {

@@ -4,8 +4,17 @@
  * exceljs's WorkbookWriter) or JSONL. The rows are those the reader's queues show — the scope
  * filter, accusations hidden from the accused — read in pages of 500 by (received at, id), never
  * the whole result in memory. Personal data is masked (names, phones, ID numbers, addresses, and
- * numbers written in the text); a confidential case's title and content are withheld, since a file
- * leaves the system's access control. Every export is a sensitive read in the audit log.
+ * numbers, the petitioners' names and addresses written in the text); a confidential case's title and
+ * content, and a confidential case's or an accusation's event texts, are withheld, since a file leaves
+ * the system's access control. Event data goes out through an allow-list (mask-free-text.ts).
+ *
+ * The rows are counted before the first byte (the file's X-Total-Rows; an Excel file over a sheet's
+ * 1,048,575 data rows is refused then), and the export is audited twice: `cases.export_started` (who,
+ * unit, scope, period, rows counted) before anything leaves, `cases.exported` (rows written, completed
+ * or not) when the stream ends or fails. Rows are those present when the count was taken (cases
+ * created and events appended up to then), so a finished file holds exactly X-Total-Rows rows unless
+ * a case changed units meanwhile. A CSV or JSONL cell starting with = + - @, a tab or CR is prefixed
+ * with ' (OWASP CSV injection); exceljs writes strings as string cells, never formulas.
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -22,7 +31,7 @@ import { caseScopeFilter } from '../../store/scope.js';
 import { writeAudit } from '../audit-log.js';
 import type { AppContext, StaffActor } from '../context.js';
 import { csvField } from './import-sheets.js';
-import { maskFreeText, withoutPersonalData } from './mask-free-text.js';
+import { exportedEventData, maskFreeText, type KnownPeople } from './mask-free-text.js';
 
 /** Who exports: supervisors, leaders and unit heads — those who answer for a unit's figures (DOMAIN.md §1, §5). */
 export const EXPORT_ROLES = ['supervisor', 'leader', 'unit_head'] as const;
@@ -31,6 +40,8 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export type ExportKind = 'cases' | 'events';
 /** A year and a day: one leap year's statistics in one file. */
 export const MAX_EXPORT_DAYS = 366;
+/** An Excel sheet's 1,048,576 rows less the header. */
+export const MAX_XLSX_ROWS = 1_048_575;
 const PAGE = 500;
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
@@ -38,6 +49,8 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',
 };
 const WITHHELD = '（保密件，内容不导出）';
+/** In place of the free text of a confidential case's or an accusation's events. */
+const EVENT_WITHHELD = '（保密件或检举控告，文字不导出）';
 
 export interface ExportQuery {
   /** the unit whose cases (any owner, lead or assisting unit in its subtree) are exported; default: the reader's scope */
@@ -56,19 +69,29 @@ export interface PreparedExport {
   asciiFileName: string;
   contentType: string;
   unit: { id: string; name: string };
+  /** the rows the file holds, counted before streaming */
+  totalRows: number;
   /** writes the whole file to `out` (ending it) and returns the number of rows written */
   write(out: Writable): Promise<number>;
+}
+
+export interface ExportLimits {
+  /** the most data rows an Excel file may hold (MAX_XLSX_ROWS; smaller in tests) */
+  xlsxRows: number;
 }
 
 /**
  * Given a reader and what to export, returns the file's name and type and a function that streams
  * it; CASE_EXPORT_UNIT_NOT_FOUND for a unit outside his scope, CASE_EXPORT_BAD_PERIOD for a period
- * that is not one of at most 366 days. Nothing is read until `write` is called.
+ * that is not one of at most 366 days, CASE_EXPORT_TOO_MANY_ROWS for an Excel file of more rows than
+ * a sheet holds. The rows are counted and the start of the export audited; nothing else is read
+ * until `write` is called.
  */
-export async function prepareExport(ctx: AppContext, actor: StaffActor, q: ExportQuery): Promise<PreparedExport> {
+export async function prepareExport(ctx: AppContext, actor: StaffActor, q: ExportQuery, limits: ExportLimits = { xlsxRows: MAX_XLSX_ROWS }): Promise<PreparedExport> {
   if (!isValidChinaDate(q.from) || !isValidChinaDate(q.to) || q.from > q.to) throw new AppError('CASE_EXPORT_BAD_PERIOD', { from: q.from, to: q.to });
   const days = (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 + 1;
   if (days > MAX_EXPORT_DAYS) throw new AppError('CASE_EXPORT_BAD_PERIOD', { from: q.from, to: q.to, maxDays: MAX_EXPORT_DAYS });
+  const asOf = ctx.now();
   const unit = q.unitCode ? await findUnitByCode(ctx.db, q.unitCode) : await findUnit(ctx.db, q.unitId ?? actor.scopeUnitId);
   if (!unit || !unit.path.startsWith(actor.scopePath)) throw new AppError('CASE_EXPORT_UNIT_NOT_FOUND', { path: q.unitCode ? 'unit' : 'unitId' });
 
@@ -78,32 +101,41 @@ export async function prepareExport(ctx: AppContext, actor: StaffActor, q: Expor
     sql`exists (select 1 from unnest(${cases.unitPaths}) as w(p) where starts_with(w.p, ${unit.path}))`,
     sql`${cases.receivedAt} >= ${atChinaTime(q.from, 0)}`,
     sql`${cases.receivedAt} <= ${endOfChinaDay(q.to)}`,
+    sql`${cases.createdAt} <= ${asOf}`,
   )!;
+  const totalRows = await countRows(ctx, where, q.kind, asOf);
+  if (q.format === 'xlsx' && totalRows > limits.xlsxRows) throw new AppError('CASE_EXPORT_TOO_MANY_ROWS', { rows: totalRows, maxRows: limits.xlsxRows });
   const what = q.kind === 'cases' ? '信访件导出' : '信访件事件导出';
   const ext = q.format;
+  const audited = { via: q.via, kind: q.kind, format: q.format, unitName: unit.name, scopeUnitId: actor.scopeUnitId, scopePath: actor.scopePath, from: q.from, to: q.to, totalRows };
+  await writeAudit(ctx, { actorId: actor.userId, action: 'cases.export_started', targetType: 'org_unit', targetId: unit.id, data: audited });
   return {
     fileName: `${what}-${unit.name}-${q.from}-${q.to}.${ext}`,
     asciiFileName: `${q.kind === 'cases' ? 'cases' : 'case-events'}-${q.from}-${q.to}.${ext}`,
     contentType: CONTENT_TYPES[q.format],
     unit: { id: unit.id, name: unit.name },
+    totalRows,
     write: async (out) => {
-      const sink = sinkFor(q.format, out, q.kind === 'cases' ? CASE_COLUMNS : EVENT_COLUMNS);
       let rows = 0;
+      let completed = false;
       try {
-        const pages = q.kind === 'cases' ? caseRows(ctx, where) : eventRows(ctx, where);
+        const sink = sinkFor(q.format, out, q.kind === 'cases' ? CASE_COLUMNS : EVENT_COLUMNS);
+        const pages = q.kind === 'cases' ? caseRows(ctx, where) : eventRows(ctx, where, asOf);
         for await (const page of pages) {
-          for (const r of page) await sink.row(r);
-          rows += page.length;
+          for (const r of page) {
+            await sink.row(r);
+            rows++;
+          }
         }
         await sink.end();
+        completed = true;
       } finally {
-        await writeAudit(ctx, {
-          actorId: actor.userId,
-          action: 'cases.exported',
-          targetType: 'org_unit',
-          targetId: unit.id,
-          data: { via: q.via, kind: q.kind, format: q.format, unitName: unit.name, scopeUnitId: actor.scopeUnitId, from: q.from, to: q.to, rows },
-        });
+        try {
+          await writeAudit(ctx, { actorId: actor.userId, action: 'cases.exported', targetType: 'org_unit', targetId: unit.id, data: { ...audited, rows, completed } });
+        } catch (err) {
+          // the start is audited already; a failure here must not hide the export's own outcome
+          ctx.logger.error({ err, unitId: unit.id, rows, completed }, 'export end not audited');
+        }
       }
       return rows;
     },
@@ -155,6 +187,38 @@ const EVENT_COLUMNS: readonly Column[] = [
   { header: '数据', key: 'data', width: 80 },
 ];
 
+/** Given the filter, returns how many rows the export holds: cases, or their events appended up to `asOf`. */
+async function countRows(ctx: AppContext, where: SQL, kind: ExportKind, asOf: Date): Promise<number> {
+  if (kind === 'cases') {
+    const [r] = await ctx.db.select({ n: sql<number>`count(*)::int` }).from(cases).where(where);
+    return Number(r?.n ?? 0);
+  }
+  const [r] = await ctx.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(caseEvents)
+    .innerJoin(cases, and(eq(cases.region, caseEvents.region), eq(cases.id, caseEvents.caseId)))
+    .where(and(where, sql`${caseEvents.at} <= ${asOf}`));
+  return Number(r?.n ?? 0);
+}
+
+/**
+ * Given a page of cases, returns for each case the plain names and addresses of its petitioners and
+ * its own address, decrypted only to be masked out of its free text (they never leave unmasked).
+ */
+async function knownPeople(ctx: AppContext, page: ReadonlyArray<{ id: string; addressEnc: string | null }>): Promise<Map<string, KnownPeople>> {
+  const rows = await ctx.db
+    .select({ caseId: casePetitioners.caseId, name: casePetitioners.nameEnc, address: casePetitioners.addressEnc })
+    .from(casePetitioners)
+    .where(and(eq(casePetitioners.region, ctx.config.REGION), inArray(casePetitioners.caseId, page.map((c) => c.id))));
+  const out = new Map<string, { names: string[]; addresses: string[] }>(page.map((c) => [c.id, { names: [], addresses: c.addressEnc ? [ctx.cipher.decrypt(c.addressEnc)] : [] }]));
+  for (const r of rows) {
+    const k = out.get(r.caseId)!;
+    k.names.push(ctx.cipher.decrypt(r.name));
+    if (r.address) k.addresses.push(ctx.cipher.decrypt(r.address));
+  }
+  return out;
+}
+
 /** Given the filter, yields the cases page by page (keyset on received at, id), masked and labelled. */
 async function* caseRows(ctx: AppContext, where: SQL): AsyncGenerator<Row[]> {
   const cats = new Map((await ctx.db.select({ code: categories.code, name: categories.name }).from(categories)).map((c) => [c.code, c.name]));
@@ -170,6 +234,7 @@ async function* caseRows(ctx: AppContext, where: SQL): AsyncGenerator<Row[]> {
     const byCase = new Map<string, typeof people>();
     for (const p of people) byCase.set(p.caseId, [...(byCase.get(p.caseId) ?? []), p]);
     const list = (id: string, f: (p: (typeof people)[number]) => string | null) => (byCase.get(id) ?? []).map(f).filter(Boolean).join('；');
+    const known = await knownPeople(ctx, page);
     yield page.map((c) => ({
       number: c.number,
       receivedAt: formatChinaDateTime(c.receivedAt),
@@ -178,8 +243,8 @@ async function* caseRows(ctx: AppContext, where: SQL): AsyncGenerator<Row[]> {
       type12345: c.type12345 ? TYPE_12345_LABELS[c.type12345 as Type12345] ?? c.type12345 : '',
       categoryCode: c.categoryCode ?? '',
       categoryName: c.categoryCode ? cats.get(c.categoryCode) ?? '' : '',
-      title: c.confidential ? WITHHELD : maskFreeText(c.title),
-      content: c.confidential ? WITHHELD : maskFreeText(c.content),
+      title: c.confidential ? WITHHELD : maskFreeText(c.title, known.get(c.id)),
+      content: c.confidential ? WITHHELD : maskFreeText(c.content, known.get(c.id)),
       urgency: URGENCY_LABELS[c.urgency as Urgency] ?? c.urgency,
       state: STATE_LABELS_ZH[c.state as CaseState] ?? c.state,
       ownerUnit: units.get(c.ownerUnitId)?.name ?? '',
@@ -199,15 +264,20 @@ async function* caseRows(ctx: AppContext, where: SQL): AsyncGenerator<Row[]> {
   }
 }
 
-/** Given the filter, yields the events of the cases page by page, without personal fields. */
-async function* eventRows(ctx: AppContext, where: SQL): AsyncGenerator<Row[]> {
+/**
+ * Given the filter, yields the events (appended up to `asOf`) of the cases page by page, their data
+ * cut to the allow-list: free text masked, or withheld for a confidential case or an accusation.
+ */
+async function* eventRows(ctx: AppContext, where: SQL, asOf: Date): AsyncGenerator<Row[]> {
   for await (const page of casePages(ctx, where)) {
+    const known = await knownPeople(ctx, page);
+    const withheld = new Map(page.map((c) => [c.id, c.confidential || c.nature === 'accusation' || c.accusedUnitPaths.length > 0]));
     const numbers = new Map(page.map((c) => [c.id, c.number]));
     const order = new Map(page.map((c, i) => [c.id, i]));
     const events = await ctx.db
       .select({ caseId: caseEvents.caseId, seq: caseEvents.seq, type: caseEvents.type, at: caseEvents.at, actorRole: caseEvents.actorRole, data: caseEvents.data })
       .from(caseEvents)
-      .where(and(eq(caseEvents.region, ctx.config.REGION), inArray(caseEvents.caseId, page.map((c) => c.id))))
+      .where(and(eq(caseEvents.region, ctx.config.REGION), inArray(caseEvents.caseId, page.map((c) => c.id)), sql`${caseEvents.at} <= ${asOf}`))
       .orderBy(asc(caseEvents.caseId), asc(caseEvents.seq));
     events.sort((a, b) => order.get(a.caseId)! - order.get(b.caseId)! || a.seq - b.seq);
     yield events.map((e) => ({
@@ -216,7 +286,7 @@ async function* eventRows(ctx: AppContext, where: SQL): AsyncGenerator<Row[]> {
       type: e.type,
       at: e.at.toISOString(),
       actorRole: e.actorRole ?? '',
-      data: withoutPersonalData(e.data),
+      data: exportedEventData(e.data, { withheld: withheld.get(e.caseId)!, withheldText: EVENT_WITHHELD, known: known.get(e.caseId) }),
     }));
   }
 }

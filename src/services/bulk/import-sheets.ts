@@ -11,10 +11,18 @@ const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: 
 const REQUIRED_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFCE4D6' } };
 const BOM = '\uFEFF';
 
-/** Given a value, returns it as one CSV field (quoted when it holds a comma, quote or line break). */
+/** A text cell Excel or LibreOffice would run as a formula (=, +, -, @, or a tab or CR first). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * Given a value, returns it as one CSV field (quoted when it holds a comma, quote or line break); a
+ * text starting like a formula gets a leading ' (OWASP CSV injection), so `=HYPERLINK(...)` opens as
+ * text. Numbers are written as they are.
+ */
 export function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  let s = v === null || v === undefined ? '' : String(v);
+  if (typeof v === 'string' && FORMULA_START.test(s)) s = `'${s}`;
+  return /[",\r\n\t]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** Given nothing, returns the import template as an .xlsx workbook: required headers shaded, a notes sheet. */
