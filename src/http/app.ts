@@ -71,10 +71,15 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     if (s.length === 0) return done(null, undefined);
     if (nestingDepth(s) > 20) return done(Object.assign(new Error('too deep'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
     try {
-      // As Fastify's own parser: a `__proto__` key (or constructor.prototype) would give the parsed
-      // object a prototype whose fields a schema then reads as if they were sent; such keys are dropped.
-      done(null, secureJsonParse.parse(s, null, { protoAction: 'remove', constructorAction: 'remove' }));
+      // As Fastify's own parser: a `__proto__` key (or constructor.prototype) would give an object
+      // copied from the body a prototype whose fields code could read as if they were sent; such a
+      // body is refused at the field (escaped spellings like "\u005f_proto__" included).
+      done(null, secureJsonParse.parse(s, null, { protoAction: 'error', constructorAction: 'error' }));
     } catch {
+      if (isJson(s)) {
+        const path = /__proto__|\\u005f/i.test(s) ? '__proto__' : 'constructor.prototype';
+        return done(new AppError('VALIDATION_FAILED', { in: 'body', fields: [{ path, message: '不允许的字段' }] }), undefined);
+      }
       done(Object.assign(new Error('bad json'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
     }
   });
@@ -140,6 +145,16 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   webServed = opts.web === false ? false : await registerWebApp(app);
   if (!webServed) app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   return app as unknown as FastifyInstance;
+}
+
+/** Given a request body, returns whether it is well-formed JSON (what tells a forbidden key from a syntax error). */
+function isJson(s: string): boolean {
+  try {
+    JSON.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Given raw JSON text, returns its maximum nesting depth without parsing it. */
