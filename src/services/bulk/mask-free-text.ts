@@ -74,9 +74,15 @@ export interface EventDataOptions {
 export function exportedEventData(data: unknown, opts: EventDataOptions): Record<string, unknown> {
   const d = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
   const out: Record<string, unknown> = safeEventData(d);
+  // the people the event itself names (a mediator, a meeting's attendees) are masked in its text too
+  const named = NAME_KEYS.flatMap((k) => [d[k]].flat().filter((x): x is string => typeof x === 'string'));
+  const known: KnownPeople = { names: [...(opts.known?.names ?? []), ...named], addresses: opts.known?.addresses ?? [] };
   for (const [k, v] of Object.entries(d)) {
     if (!EXPORTED_TEXT_KEYS.has(k) || typeof v !== 'string' || v === '') continue;
-    out[k] = opts.withheld ? opts.withheldText : maskFreeText(v, opts.known);
+    out[k] = opts.withheld ? opts.withheldText : maskFreeText(v, known);
   }
   return out;
 }
+
+/** Keys of event data that hold people's names (never exported; masked where the event's text repeats them). */
+const NAME_KEYS = ['mediator', 'attendees'] as const;
