@@ -55,7 +55,8 @@ async function loadQuestionOr404(q: Queryable, categoryCode: string, code: strin
  * Whether cases answered a question. There is no index on cases.answers (a GIN index would need a
  * schema change), so each check is a scan of the region's cases of the category, stopped at the
  * first hit (LIMIT 1 inside EXISTS): a question somebody answered is found as soon as one such case
- * is read; an unanswered one costs the full scan (measured: see the report of issue 7's review).
+ * is read; an unanswered one costs the full scan (PostgreSQL, 500,000 cases of 1.6 kB: ~0.35 s for
+ * an unanswered code or option key, under 1 ms for an answered one).
  * Hence they run only where a decision needs them (removing a question or an option), under the
  * exclusive QUESTION_LOCK, never on the admin's list.
  */
