@@ -228,6 +228,7 @@ const COLUMN_OF_CODE: Partial<Record<string, ImportColumnKey>> = {
   UNIT_NOT_FOUND: 'gridCode',
   PHONE_INVALID: 'phone',
   ID_NUMBER_INVALID: 'idNumber',
+  ACCUSATION_CONFLICT: 'accusedUnitCodes',
 };
 
 /** Given a row's failure while writing, returns it as the row's problem, or null when it is not the row's fault (a deadlock, the database, a bug). */
