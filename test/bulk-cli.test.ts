@@ -2,7 +2,7 @@
  * `xinfang import` and `xinfang export` as an operator runs them on a deployment (PGlite data directory
  * or PostgreSQL), judged by exit code, output and what the database holds afterwards.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,6 +118,53 @@ for (const kind of DB_KINDS) {
       const denied = await runCli(['export', '--from', '2026-02-01', '--to', '2026-02-28', '--out', path.join(dir, 'no.csv'), '--as', 'registrar'], env);
       expect(denied.code).toBe(2);
       expect(fs.existsSync(path.join(dir, 'no.csv'))).toBe(false);
+    }, 300_000);
+
+    it('`export --out` at a directory, a file that cannot be written or a missing folder exits 2 in Chinese and leaves what was there untouched', async () => {
+      const args = (out: string) => ['export', '--from', '2026-02-01', '--to', '2026-02-28', '--out', out, '--as', 'supervisor'];
+      const folder = path.join(dir, 'a-folder');
+      fs.mkdirSync(folder);
+      const r1 = await runCli(args(folder), env);
+      expect(r1.code, r1.stderr).toBe(2);
+      expect(r1.stderr).toContain('是一个目录');
+      expect(r1.stderr).not.toMatch(/\n\s+at |ERR_/);
+      expect(fs.statSync(folder).isDirectory()).toBe(true);
+
+      // a file the operator may not write: immutable where we may set that (root), read-only otherwise
+      const kept = path.join(dir, 'kept.csv');
+      fs.writeFileSync(kept, 'earlier export\n');
+      const immutable = spawnSync('chattr', ['+i', kept]).status === 0;
+      if (!immutable) fs.chmodSync(kept, 0o444);
+      try {
+        const r2 = await runCli(args(kept), env);
+        expect(r2.code, r2.stderr).toBe(2);
+        expect(r2.stderr).toContain(`无法写入文件「${kept}」`);
+        expect(fs.readFileSync(kept, 'utf8')).toBe('earlier export\n');
+      } finally {
+        if (immutable) spawnSync('chattr', ['-i', kept]);
+      }
+
+      const r3 = await runCli(args(path.join(dir, 'no-such-folder', 'x.csv')), env);
+      expect(r3.code).toBe(2);
+      expect(r3.stderr).toContain('无法写入文件');
+    }, 300_000);
+
+    it('a file over 10 MB is refused from its size without being read (exit 2, in Chinese); after a refusal the data directory is released, so the next import runs', async () => {
+      const big = path.join(dir, 'big.csv');
+      fs.writeFileSync(big, Buffer.alloc(11 * 1024 * 1024, 0x41));
+      const r1 = await runCli(['import', big, '--source', '12345', '--as', 'registrar'], env);
+      expect(r1.code).toBe(2);
+      expect(r1.stderr).toContain('文件最大 10 MB');
+      const bad = path.join(dir, 'norow.csv');
+      fs.writeFileSync(bad, '工单编号,受理时间,诉求人姓名,标题,诉求内容\r\n');
+      const r2 = await runCli(['import', bad, '--source', '12345', '--as', 'registrar'], env);
+      expect(r2.code).toBe(2);
+      expect(r2.stderr).toContain('没有数据行');
+      const good = path.join(dir, 'after.csv');
+      fs.writeFileSync(good, toCsv(goodRows('AFTER', 2)));
+      const r3 = await runCli(['import', good, '--source', '12345', '--as', 'registrar'], env);
+      expect(r3.code, r3.stderr).toBe(0);
+      expect(r3.stdout).toContain('已导入 2 件');
     }, 300_000);
   });
 }
