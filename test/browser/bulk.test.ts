@@ -1,7 +1,8 @@
 /**
  * 批量导入 in a real browser: a registrar uploads a 12345 sheet with a bad row, checks it and sees the
  * row and column named (and downloads the report), uploads the fixed sheet, checks and imports it,
- * and sees the new case numbers.
+ * and sees the new case numbers. A supervisor exports a period, sees how many rows were saved, and
+ * sees a refusal (a unit no longer his) in Chinese instead of a saved error page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -12,6 +13,9 @@ import { PASSWORD, seedMiniOrg, type MiniOrg } from '../support/factories.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { cases } from '../../src/store/schema.js';
 import { goodRows, toCsv } from '../bulk-sheets.js';
+import dayjs from 'dayjs';
+import { registerCase } from '../../src/services/register-case.js';
+import { updateUserAsAdmin } from '../../src/services/org-admin.js';
 
 describe('bulk import (browser, registrar)', () => {
   let t: TestContext;
@@ -94,5 +98,45 @@ describe('bulk import (browser, registrar)', () => {
     await done.getByRole('link', { name: numbers[0]! }).click();
     await page.waitForURL('**/staff/cases/*');
     await page.getByText(numbers[0]!).first().waitFor();
+  });
+
+  it('a supervisor exports a period and is told how many rows were saved; a period over 366 days cannot be picked; a refusal is shown in Chinese and nothing is saved', async () => {
+    const today = dayjs();
+    await registerCase(t.ctx, org.actors.registrar, { channel: 'phone', nature: 'appeal', title: '导出测试：路灯不亮', content: '梅园小区路灯不亮。', petitioners: [{ name: '郑秀兰', phone: '13805719876' }], gridId: org.units.gridA1, receivedAt: today.subtract(2, 'day').toDate() });
+    const page = await signIn(org.usernames.supervisor!, '/staff/bulk');
+    const card = page.getByTestId('bulk-export');
+    await card.waitFor();
+    const button = page.getByTestId('bulk-export-download');
+    expect(await button.isDisabled()).toBe(true);
+    const inputs = card.locator('.ant-picker-range input');
+    const pick = async (from: string, to: string) => {
+      await inputs.nth(0).click();
+      await inputs.nth(0).fill(from);
+      await inputs.nth(0).press('Enter');
+      await inputs.nth(1).fill(to);
+      await inputs.nth(1).press('Enter');
+    };
+
+    // 367 days: the end date is refused by the picker, so nothing can be exported
+    await pick(today.subtract(366, 'day').format('YYYY-MM-DD'), today.format('YYYY-MM-DD'));
+    await page.keyboard.press('Escape');
+    await expect.poll(() => button.isDisabled()).toBe(true);
+
+    await pick(today.subtract(30, 'day').format('YYYY-MM-DD'), today.format('YYYY-MM-DD'));
+    await expect.poll(() => button.isDisabled()).toBe(false);
+    let downloads = 0;
+    page.on('download', () => downloads++);
+    const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    expect(file.suggestedFilename()).toMatch(/^信访件导出-云湖区-.*\.xlsx$/);
+    await expect.poll(() => page.getByTestId('bulk-export-done').innerText()).toContain('已导出 1 行');
+    await screenshot(page, 'staff-bulk-exported');
+
+    // the supervisor is moved to another street meanwhile: the district is no longer his to export
+    await updateUserAsAdmin(t.ctx, org.actors.admin, org.actors.supervisor.userId, { scopeUnitId: org.units.streetB });
+    await button.click();
+    const error = page.getByTestId('bulk-export-error');
+    await expect.poll(() => error.innerText()).toContain('未找到该单位，或不在您的管辖范围内');
+    expect(downloads).toBe(1);
+    await screenshot(page, 'staff-bulk-export-refused');
   });
 });

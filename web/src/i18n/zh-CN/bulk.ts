@@ -37,5 +37,8 @@ export const bulk = {
     events: '办理轨迹（事件）',
     download: '导出',
     needPeriod: '请选择收到日期的起止',
+    downloading: '正在导出…',
+    done: (rows: number | null, name: string) => (rows === null ? `已导出：${name}` : `已导出 ${rows} 行：${name}`),
+    failed: '导出失败',
   },
 };

@@ -12,7 +12,8 @@ import { useFailure } from '../../api/use-failure';
 import { t } from '../../i18n/zh-CN';
 import { hasAnyRole, useMe } from '../session';
 import { useUnits } from '../reference';
-import { EXPORT_ROLES, IMPORT_ROLES, bulkApi, rejectionOf, type ImportRejection, type ImportResult } from './bulk-api';
+import { ApiError } from '../../api/client';
+import { EXPORT_ROLES, IMPORT_ROLES, MAX_EXPORT_DAYS, bulkApi, rejectionOf, type ImportRejection, type ImportResult } from './bulk-api';
 
 const b = t.bulk;
 
@@ -184,7 +185,27 @@ function ExportCard() {
       .sort((x, y) => x.depth - y.depth || x.name.localeCompare(y.name, 'zh'))
       .map((u) => ({ value: u.id, label: u.name }));
   }, [units, me.scopeUnitId]);
-  const href = period ? bulkApi.exportUrl({ kind, unitId, from: period[0].format('YYYY-MM-DD'), to: period[1].format('YYYY-MM-DD'), format }) : undefined;
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<{ ok: true; text: string } | { ok: false; text: string } | null>(null);
+  const fail = useFailure();
+  // the server refuses more than 366 days: the picker does not offer them
+  const disabledDate = (d: Dayjs, info: { from?: Dayjs }) => !!info.from && Math.abs(d.startOf('day').diff(info.from.startOf('day'), 'day')) >= MAX_EXPORT_DAYS;
+  const download = async () => {
+    if (!period) return;
+    setBusy(true);
+    setOutcome(null);
+    try {
+      const got = await bulkApi.downloadExport({ kind, unitId, from: period[0].format('YYYY-MM-DD'), to: period[1].format('YYYY-MM-DD'), format });
+      setOutcome({ ok: true, text: s.done(got.rows, got.fileName) });
+    } catch (err) {
+      // an expired session goes to the login; any other refusal is shown here, in the server's words
+      if (err instanceof ApiError && err.status !== 401) setOutcome({ ok: false, text: err.message });
+      else if (err instanceof ApiError) fail(err);
+      else setOutcome({ ok: false, text: t.common.networkError });
+    } finally {
+      setBusy(false);
+    }
+  };
 
   return (
     <Card title={s.title} size="small" data-testid="bulk-export">
@@ -194,7 +215,7 @@ function ExportCard() {
           <Select showSearch optionFilterProp="label" value={unitId} onChange={setUnitId} options={options} data-testid="bulk-export-unit" />
         </Form.Item>
         <Form.Item label={s.period} extra={s.periodHint}>
-          <DatePicker.RangePicker value={period} onChange={(v) => setPeriod(v && v[0] && v[1] ? [v[0], v[1]] : null)} data-testid="bulk-export-period" />
+          <DatePicker.RangePicker value={period} disabledDate={disabledDate} onChange={(v) => setPeriod(v && v[0] && v[1] ? [v[0], v[1]] : null)} data-testid="bulk-export-period" />
         </Form.Item>
         <Form.Item label={s.what}>
           <Radio.Group value={kind} onChange={(e) => setKind(e.target.value)} optionType="button">
@@ -209,9 +230,12 @@ function ExportCard() {
             <Radio value="jsonl">JSONL</Radio>
           </Radio.Group>
         </Form.Item>
-        <Button type="primary" icon={<DownloadOutlined />} href={href} download disabled={!href} title={href ? undefined : s.needPeriod} data-testid="bulk-export-download">
-          {s.download}
+        <Button type="primary" icon={<DownloadOutlined />} onClick={download} loading={busy} disabled={!period} title={period ? undefined : s.needPeriod} data-testid="bulk-export-download">
+          {busy ? s.downloading : s.download}
         </Button>
+        {outcome && (
+          <Alert style={{ marginTop: 16 }} type={outcome.ok ? 'success' : 'error'} showIcon title={outcome.ok ? outcome.text : s.failed} description={outcome.ok ? undefined : outcome.text} data-testid={outcome.ok ? 'bulk-export-done' : 'bulk-export-error'} />
+        )}
       </Form>
     </Card>
   );

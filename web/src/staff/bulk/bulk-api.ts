@@ -8,6 +8,8 @@ import { api, ApiError } from '../../api/client';
 export const IMPORT_ROLES = ['registrar', 'dispatcher'];
 /** Roles that may export (the server's EXPORT_ROLES). */
 export const EXPORT_ROLES = ['supervisor', 'leader', 'unit_head'];
+/** The longest export period in days (the server's MAX_EXPORT_DAYS). */
+export const MAX_EXPORT_DAYS = 366;
 
 export interface ImportProblem {
   row: number;
@@ -69,9 +71,60 @@ export const bulkApi = {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   },
   templateUrl: (format: 'xlsx' | 'csv') => `/api/imports/cases/template.${format}`,
+  downloadExport: (q: ExportRequest) => downloadExport(bulkApi.exportUrl(q)),
   exportUrl: (q: { kind: 'cases' | 'events'; unitId?: string; from: string; to: string; format: 'csv' | 'xlsx' | 'jsonl' }) => {
     const p = new URLSearchParams({ format: q.format, from: q.from, to: q.to });
     if (q.unitId) p.set('unitId', q.unitId);
     return `/api/exports/${q.kind}?${p.toString()}`;
   },
 };
+
+export interface ExportRequest {
+  kind: 'cases' | 'events';
+  unitId?: string;
+  from: string;
+  to: string;
+  format: 'csv' | 'xlsx' | 'jsonl';
+}
+
+/** What a finished export saved: the file's name and the rows the server counted for it (X-Total-Rows). */
+export interface ExportDownload {
+  fileName: string;
+  rows: number | null;
+}
+
+/** The code of an export cut off in transit: the file was not saved. */
+export const EXPORT_INTERRUPTED = 'EXPORT_INTERRUPTED';
+
+/**
+ * Given an export address, fetches the file and saves it under the server's name; a refusal (400,
+ * 403, 404, 422…) throws an ApiError with the server's zh-CN message and saves nothing, and so does a
+ * download the server broke off mid-way (EXPORT_INTERRUPTED), so a short file is never saved as if
+ * whole. The file is held in memory until saved: an export is one unit's cases of at most 366 days
+ * (Excel at most 1,048,575 rows); larger runs belong to `xinfang export`.
+ */
+async function downloadExport(url: string): Promise<ExportDownload> {
+  const res = await fetch(url, { credentials: 'same-origin' });
+  if (!res.ok) {
+    const e = (await res.json().catch(() => ({}))) as { code?: string; message?: string; details?: Record<string, unknown> };
+    throw new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message ?? '请求失败', e.details ?? {});
+  }
+  let blob: Blob;
+  try {
+    blob = await res.blob();
+  } catch {
+    throw new ApiError(0, EXPORT_INTERRUPTED, '导出中途中断，文件不完整，未保存；请稍后重试', {});
+  }
+  const m = /filename\*=UTF-8''([^;]+)/.exec(res.headers.get('content-disposition') ?? '');
+  const fileName = m ? decodeURIComponent(m[1]!) : 'export';
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  const rows = res.headers.get('x-total-rows');
+  return { fileName, rows: rows === null ? null : Number(rows) };
+}
