@@ -118,6 +118,7 @@ for (const kind of DB_KINDS) {
         begin
           if new.external_ref = 'DL-0005' then raise exception 'forced deadlock' using errcode = '40P01'; end if;
           if new.external_ref = 'UQ-0005' then raise exception 'forced unique violation' using errcode = '23505'; end if;
+          if new.external_ref = 'LK-0003' then perform pg_sleep(4); end if;
           return new;
         end $$`));
       await t.ctx.db.execute(sql.raw('create trigger xf_test_refuse before insert on cases for each row execute function xf_test_refuse()'));
@@ -147,6 +148,22 @@ for (const kind of DB_KINDS) {
       expect(gap?.data).toMatchObject({ fileName: 'deadlock.csv', reason: 'conflict', ranges: [{ from, to, count: 8 }] });
       const next = await registerCase(t.ctx, org.actors.registrar, { channel: 'phone', nature: 'appeal', title: '导入后的来电', content: '导入失败后登记的一件来电。', petitioners: [{ name: '赵六' }], gridId: org.units.gridA1, receivedAt: new Date('2026-02-03T02:00:00Z') });
       expect(next.number).toBe(`YH-2026-${String(last + 9).padStart(6, '0')}`);
+    });
+
+    it.runIf(kind === 'postgres')('while an import is writing, an ordinary intake in the region gets its number at once (the counter is not held by the import)', async () => {
+      let settled = false;
+      const importing = registrar.raw('POST', '/api/imports/cases', form(toCsv(goodRows('LK', 5)), 'lk.csv')).finally(() => (settled = true));
+      // the import is inside its transaction, its third row held up in the database
+      await expect
+        .poll(async () => ((await t.ctx.db.execute(sql.raw(`select count(*)::int as n from pg_stat_activity where wait_event = 'PgSleep'`))) as unknown as { rows: { n: number }[] }).rows[0]!.n, { timeout: 30_000 })
+        .toBe(1);
+      const intake = await registerCase(t.ctx, org.actors.registrar, { channel: 'phone', nature: 'appeal', title: '导入期间的来电', content: '导入进行中登记的一件来电。', petitioners: [{ name: '钱七' }], gridId: org.units.gridA1, receivedAt: new Date('2026-02-04T02:00:00Z') });
+      expect(settled).toBe(false);
+      const res = await importing;
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      // the intake took the number after the import's reserved block
+      const numbers = res.body.created.map((c: { number: string }) => c.number);
+      expect(intake.number > numbers.at(-1)).toBe(true);
     });
 
     it('a unique violation on the 5th row (imported meanwhile) and a refusal of registerCase on the 5th row (an accusation of the whole district) roll everything back: 422 naming sheet row 6, nothing written', async () => {

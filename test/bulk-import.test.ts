@@ -91,7 +91,7 @@ for (const kind of DB_KINDS) {
       for (const c of res.body.created) expect(c.number).toMatch(/^YH-2026-\d{6}$/);
       const after = await footprint();
       expect(after.cases - before.cases).toBe(10);
-      expect(after.timers).toBeGreaterThan(before.timers); // rebuilt once after the commit
+      expect(after.timers).toBeGreaterThan(before.timers); // synced per case in the import's transaction
 
       // one of them as staff see it: a 12345 transfer, received when the sheet says, masked
       const one = await registrar.get(`/api/cases/${res.body.created[1].id}`);
