@@ -123,7 +123,7 @@ function ImportCard() {
             type="error"
             showIcon
             title={s.rejected}
-            description={(rejection.duringWrite ? s.duringWrite : '') + s.rejectedSummary(rejection.rejectedRowCount, rejection.rowCount, rejection.accepted)}
+            description={(rejection.duringWrite ? s.duringWrite : '') + s.rejectedSummary(rejection.rejectedRowCount, rejection.rowCount, rejection.accepted) + (rejection.note ? ` ${rejection.note}` : '')}
             action={
               <Space orientation="vertical">
                 <Button size="small" icon={<FileExcelOutlined />} onClick={() => report('xlsx')} disabled={!file} data-testid="bulk-report-xlsx">

@@ -25,6 +25,8 @@ export interface ImportRejection {
   rejectedRowCount: number;
   rejected: ImportProblem[];
   duringWrite?: boolean;
+  /** when the write failed: the case numbers reserved for it and left unused (audited), in words */
+  note?: string;
 }
 
 export interface ImportResult {
