@@ -11,7 +11,7 @@ export const bulk = {
     source: '来源系统',
     sourceHint: '文件中没有“来源系统”列时按此填写，如 12345',
     drop: '点击或拖入 CSV / Excel 文件',
-    dropHint: 'CSV 可为 UTF-8、UTF-16 或 GBK / GB18030 编码；每个文件最多 10 MB，行数上限由部署设定（默认 5000 行，内置数据库 500 行）',
+    dropHint: 'CSV 可为 UTF-8、UTF-16 或 GBK / GB18030 编码；每个文件最多 10 MB，行数上限由部署设定（默认 2000 行，内置数据库 500 行）',
     chosen: (name: string, size: string) => `已选择：${name}（${size}）`,
     check: '校验（不写入）',
     submit: '导入',
