@@ -40,16 +40,18 @@ const seeText = (l: Locator, text: string | RegExp) =>
 const field = (scope: Page | Locator, label: string) => scope.getByLabel(new RegExp(`^${label}(（可选）)?$`));
 const item = (page: Page, label: string) => page.locator('.ant-form-item').filter({ has: field(page, label) });
 /**
- * Types a value into a date or time picker and confirms it with Enter once its panel is open, then
- * waits for the panel to close: an Enter pressed before the panel opens would submit the form instead.
+ * Types a value into a date or time picker once its panel is open and leaves it with Tab: the pickers
+ * take a typed value at once (no 确定 button), and Tab, unlike Enter, can never submit the form. Then
+ * waits for the panel to close and checks the value stayed.
  */
 async function pick(page: Page, scope: Locator, label: string, value: string): Promise<void> {
   const input = field(scope, label);
   await input.click();
   await expect.poll(() => page.locator('.ant-picker-dropdown:visible').count(), WAIT).toBeGreaterThan(0);
   await input.fill(value);
-  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
   await expect.poll(() => page.locator('.ant-picker-dropdown:visible').count(), WAIT).toBe(0);
+  await expect.poll(() => input.inputValue(), WAIT).toBe(value);
 }
 
 async function shot(page: Page, name: string) {
