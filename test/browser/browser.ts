@@ -21,9 +21,14 @@ export async function launchBrowser(): Promise<Browser> {
 export const PHONE = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' } as const;
 export const OFFICE = { viewport: { width: 1366, height: 768 }, locale: 'zh-CN' } as const;
 
-/** Given a browser and a base URL, returns a fresh context (own cookies) on a phone or office screen. */
+/**
+ * Given a browser and a base URL, returns a fresh context (own cookies) on a phone or office screen. It asks
+ * for reduced motion, which the app honours by switching antd's animations off: under load a click on a
+ * dialog still zooming in could land beside its target (on the mask, closing it) or a dropdown could close
+ * while it moved — failures of the test, not of the product.
+ */
 export async function newContext(browser: Browser, base: string, screen: 'phone' | 'office'): Promise<BrowserContext> {
-  return browser.newContext({ ...(screen === 'phone' ? PHONE : OFFICE), baseURL: base, timezoneId: 'Asia/Shanghai' });
+  return browser.newContext({ ...(screen === 'phone' ? PHONE : OFFICE), baseURL: base, timezoneId: 'Asia/Shanghai', reducedMotion: 'reduce' });
 }
 
 /** Given a page and a name, saves a full-page screenshot as a test artifact; returns its path. */

@@ -21,9 +21,12 @@ const router = createBrowserRouter([
   { path: '*', element: <NotFound /> },
 ]);
 
+/** Who asks the system for less motion (vestibular disorders, slow office PCs) gets no animations. */
+const reducedMotion = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <ConfigProvider locale={zhCN} theme={{ token: { colorPrimary: '#b71c1c' } }}>
+    <ConfigProvider locale={zhCN} theme={{ token: { colorPrimary: '#b71c1c', motion: !reducedMotion } }}>
       <AntApp>
         <RouterProvider router={router} />
       </AntApp>
