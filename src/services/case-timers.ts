@@ -26,21 +26,22 @@ export async function syncCaseTimers(
   const key = (ps: typeof planned) => ps.map((p) => `${p.kind}:${p.ref}:${p.dueAt.getTime()}:${p.fireAt.getTime()}`).join('|');
   if (previous && key(plan(previous)) === key(planned)) return;
   const keep = planned.map((p) => sql`(${p.kind}::text, ${p.ref}::text, ${p.dueAt.toISOString()}::timestamptz)`);
-  // Unfired clock timers that no plan keeps: the clock stopped, paused, or its due date moved.
-  await tx.delete(timers).where(
-    and(
-      eq(timers.region, c.region),
-      eq(timers.caseId, c.id),
-      inArray(timers.kind, ['remind', 'overdue']),
-      isNull(timers.firedAt),
-      keep.length ? sql`(${timers.kind}, ${timers.ref}, ${timers.dueAt}) not in (${sql.join(keep, sql`, `)})` : undefined,
-    ),
+  // Unfired clock timers that no plan keeps (the clock stopped, paused, or its due date moved) go, and
+  // the planned ones come, in one statement: a kept timer conflicts with its own row and stays.
+  const stale = sql`delete from ${timers}
+     where region = ${c.region} and case_id = ${c.id}::uuid and kind in ('remind', 'overdue') and fired_at is null
+       ${keep.length ? sql`and (kind, ref, due_at) not in (${sql.join(keep, sql`, `)})` : sql``}`;
+  if (!planned.length) {
+    await tx.execute(stale);
+    return;
+  }
+  const values = sql.join(
+    planned.map((p) => sql`(${c.region}, ${crypto.randomUUID()}::uuid, ${c.id}::uuid, ${p.kind}, ${p.ref}, ${p.dueAt.toISOString()}::timestamptz, ${p.fireAt.toISOString()}::timestamptz)`),
+    sql`, `,
   );
-  if (!planned.length) return;
-  await tx
-    .insert(timers)
-    .values(planned.map((p) => ({ region: c.region, id: crypto.randomUUID(), caseId: c.id, kind: p.kind, ref: p.ref, dueAt: p.dueAt, fireAt: p.fireAt })))
-    .onConflictDoNothing();
+  await tx.execute(sql`with gone as (${stale})
+    insert into ${timers} (region, id, case_id, kind, ref, due_at, fire_at) values ${values}
+    on conflict do nothing`);
 }
 
 /** Given a supervision with a reply deadline, adds the timer that escalates it if unanswered. */

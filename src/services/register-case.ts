@@ -122,7 +122,8 @@ export async function registerCase(
     const queryCode = newQueryCode();
     if (idemKey) {
       // First write of the transaction: a concurrent twin blocks here and then fails on the key.
-      await tx.insert(idempotencyKeys).values({ region, key: idemKey, requestHash, caseId, response: {}, createdAt: now });
+      // The reply is kept with the key (a replay returns it); the number is the case's, read at replay.
+      await tx.insert(idempotencyKeys).values({ region, key: idemKey, requestHash, caseId, response: { caseId, queryCode }, createdAt: now });
     }
     const units = await resolveUnits(ctx, tx, actor, input);
     const category = input.categoryCode ? await findCategory(tx, input.categoryCode) : null;
@@ -192,8 +193,10 @@ export async function registerCase(
       accusedUnitPaths: units.accusedPaths,
     });
     if (!opts.deferTimers) await syncCaseTimers(ctx, tx, { region, id: caseId, ruleSetId, snapshot });
-    // The number last, just before the writes: its counter row is locked until commit and
-    // serialises concurrent intakes, so nothing slow may sit after it.
+    await saveFingerprint(tx, region, caseId, analysis.fingerprint, receivedAt);
+    await tx.insert(casePetitioners).values(prepared.map((p, i) => ({ region, caseId, seq: i + 1, ...p.stored })));
+    // The number last, just before the writes that carry it: its counter row is locked until commit
+    // and serialises concurrent intakes, so only the case row and its first event may follow it.
     const number = opts.number ?? (await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4))));
 
     await tx.insert(cases).values({
@@ -242,8 +245,6 @@ export async function registerCase(
       externalSource: input.externalSource ?? null,
       externalRef: input.externalRef ?? null,
     });
-    await saveFingerprint(tx, region, caseId, analysis.fingerprint, receivedAt);
-    await tx.insert(casePetitioners).values(prepared.map((p, i) => ({ region, caseId, seq: i + 1, ...p.stored })));
     await appendCaseEvents(
       tx,
       { region, caseId, count: 0, headHash: null },
@@ -284,12 +285,6 @@ export async function registerCase(
       ],
       now,
     );
-    if (idemKey) {
-      await tx
-        .update(idempotencyKeys)
-        .set({ response: { caseId, number, queryCode } })
-        .where(and(eq(idempotencyKeys.region, region), eq(idempotencyKeys.key, idemKey)));
-    }
     return { caseId, number, queryCode, replayed: false };
   };
 
@@ -307,14 +302,18 @@ export async function registerCase(
 
 async function findIdempotentReplay(ctx: AppContext, region: string, key: string, requestHash: string): Promise<RegisteredCase | null> {
   const [row] = await ctx.db
-    .select()
+    .select({ requestHash: idempotencyKeys.requestHash, response: idempotencyKeys.response, number: cases.number })
     .from(idempotencyKeys)
+    .leftJoin(cases, and(eq(cases.region, idempotencyKeys.region), eq(cases.id, idempotencyKeys.caseId)))
     .where(and(eq(idempotencyKeys.region, region), eq(idempotencyKeys.key, key)))
     .limit(1);
   if (!row) return null;
   if (row.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_CONFLICT');
-  const r = row.response as { caseId: string; number: string; queryCode: string };
-  return { ...r, replayed: true };
+  // keys written before the number moved out of the reply carry it there too
+  const r = row.response as { caseId: string; queryCode: string; number?: string };
+  const number = row.number ?? r.number;
+  if (!number) return null;
+  return { caseId: r.caseId, queryCode: r.queryCode, number, replayed: true };
 }
 
 interface PreparedPetitioner {

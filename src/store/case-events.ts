@@ -53,81 +53,51 @@ export async function appendCaseEvents(
     stored.push({ caseId: head.caseId, seq, type: e.type, actorId: e.actorId, actorRole: e.actorRole, at: iso, data, prevHash: prev, hash });
     prev = hash;
   }
-  await tx.insert(caseEvents).values(
-    stored.map((s) => ({
-      region: head.region,
-      caseId: s.caseId,
-      seq: s.seq,
-      type: s.type,
-      actorId: s.actorId,
-      actorRole: s.actorRole,
-      at,
-      data: s.data,
-      prevHash: s.prevHash,
-      hash: s.hash,
-    })),
-  );
-  const [paths] = await tx
-    .update(cases)
-    .set({ eventCount: seq, headHash: prev })
-    .where(and(eq(cases.region, head.region), eq(cases.id, head.caseId)))
-    .returning({ unitPaths: cases.unitPaths, accusedUnitPaths: cases.accusedUnitPaths });
-  // the cockpit's rollups follow the event stream: the case is queued in the same transaction
-  await tx.insert(rollupQueue).values({ region: head.region, caseId: head.caseId });
-  // signed webhooks follow the event stream too: deliveries are queued in the same transaction
-  if (paths) {
-    const unitPaths = [...new Set([...(head.unitPathsBefore ?? []), ...paths.unitPaths])];
-    await queueWebhookDeliveries(tx, head.region, head.caseId, { unitPaths, accusedUnitPaths: paths.accusedUnitPaths }, stored, at);
-  }
-  return stored;
-}
-
-/**
- * Given new events of a case and its unit paths before and after this transaction's change (owner,
- * lead, assisting: the union, so a unit losing the case on redispatch still hears of it; accused as
- * the transaction left them), queues one webhook delivery per active subscription and event that it
- * selects (its types, or all when it lists none) when one of the case's unit paths lies under the
- * subscription's scope unit, and none when the scope unit lies inside a unit the case accuses
- * (Art. 30: the accused never learns of the accusation). One statement over the subscriptions
- * alone (the case's paths come as parameters, prefix tests spelled out): with no subscriptions it
- * reads an empty table. The scope unit's path is read live from org_units (one key lookup per
- * subscription), so moving a unit in the org tree moves its subscriptions' scope with it.
- */
-async function queueWebhookDeliveries(
-  tx: Tx,
-  region: string,
-  caseId: string,
-  paths: { unitPaths: string[]; accusedUnitPaths: string[] },
-  stored: StoredEvent[],
-  at: Date,
-): Promise<void> {
-  const events = stored.filter((e) => isWebhookEventType(e.type));
-  if (events.length === 0 || paths.unitPaths.length === 0) return;
-  const values = sql.join(
-    events.map((e) => sql`(${e.seq}::int, ${e.type}::text)`),
+  // One statement, one round trip: the events, the head on the case row, the case queued for the
+  // cockpit's rollups, and a delivery for each webhook subscription that selects an event (its types,
+  // or all when it lists none) and whose scope unit's path is a prefix of one of the case's unit paths
+  // — owner, lead, assisting as this transaction left them, plus those before it (`unitPathsBefore`,
+  // so a unit losing the case on redispatch still hears of it) — unless the scope unit lies inside a
+  // unit the case accuses (Art. 30: the accused never learns of the accusation). The scope unit's path
+  // is read live from org_units, so moving a unit moves its subscriptions' scope with it; with no
+  // subscriptions that part reads an empty table.
+  const rows = sql.join(
+    stored.map(
+      (s) =>
+        sql`(${head.region}, ${s.caseId}::uuid, ${s.seq}::int, ${s.type}, ${s.actorId}::uuid, ${s.actorRole}, ${iso}::timestamptz, ${JSON.stringify(s.data)}::jsonb, ${s.prevHash}, ${s.hash})`,
+    ),
     sql`, `,
   );
-  const inScope = sql.join(
-    paths.unitPaths.map((p) => sql`starts_with(${p}::text, u.path)`),
-    sql` or `,
-  );
-  const accused = paths.accusedUnitPaths.length
-    ? sql`and not (${sql.join(
-        paths.accusedUnitPaths.map((p) => sql`starts_with(u.path, ${p}::text)`),
-        sql` or `,
-      )})`
+  const hooked = stored.filter((e) => isWebhookEventType(e.type));
+  const before = head.unitPathsBefore?.length ? sql`array[${sql.join(head.unitPathsBefore.map((p) => sql`${p}::text`), sql`, `)}]` : sql`'{}'::text[]`;
+  const webhooks = hooked.length
+    ? sql`, queued as (
+        insert into webhook_deliveries (region, subscription_id, case_id, event_seq, event_type, next_attempt_at, created_at)
+        select ${head.region}, s.id, ${head.caseId}::uuid, e.seq, e.type, ${iso}::timestamptz, ${iso}::timestamptz
+          from head h
+         cross join webhook_subscriptions s
+          join org_units u on u.id = s.scope_unit_id
+         cross join (values ${sql.join(
+           hooked.map((e) => sql`(${e.seq}::int, ${e.type}::text)`),
+           sql`, `,
+         )}) as e(seq, type)
+         where s.active
+           and (cardinality(s.event_types) = 0 or e.type = any(s.event_types))
+           and exists (select 1 from unnest(h.unit_paths || ${before}) as p(path) where starts_with(p.path, u.path))
+           and not exists (select 1 from unnest(h.accused_unit_paths) as a(path) where starts_with(u.path, a.path))
+        on conflict do nothing)`
     : sql``;
-  const when = at.toISOString();
   await tx.execute(sql`
-    insert into webhook_deliveries (region, subscription_id, case_id, event_seq, event_type, next_attempt_at, created_at)
-    select ${region}, s.id, ${caseId}::uuid, e.seq, e.type, ${when}::timestamptz, ${when}::timestamptz
-    from webhook_subscriptions s
-    join org_units u on u.id = s.scope_unit_id
-    cross join (values ${values}) as e(seq, type)
-    where s.active
-      and (cardinality(s.event_types) = 0 or e.type = any(s.event_types))
-      and (${inScope}) ${accused}
-    on conflict do nothing`);
+    with appended as (
+      insert into ${caseEvents} (region, case_id, seq, type, actor_id, actor_role, at, data, prev_hash, hash) values ${rows}),
+    head as (
+      update ${cases} set event_count = ${seq}, head_hash = ${prev}
+       where region = ${head.region} and id = ${head.caseId}::uuid
+      returning unit_paths, accused_unit_paths),
+    rolled as (
+      insert into ${rollupQueue} (region, case_id) values (${head.region}, ${head.caseId}::uuid))${webhooks}
+    select 1`);
+  return stored;
 }
 
 /** Given a case, returns its events in order (the timeline and the verifier both read this). */
