@@ -16,18 +16,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { sql } from 'drizzle-orm';
 import { loadConfig } from '../src/config.js';
 import { buildContext } from '../src/services/app-context.js';
 import { seedMiniOrg } from '../test/support/factories.js';
+import { BIN, freePort, ROOT, sleep, startServerProcess } from './server-process.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin', 'xinfang.js');
 
 export interface FaultOptions {
   /** the embedded database in a fresh directory, or PostgreSQL at this URL (an empty database) */
@@ -54,19 +51,6 @@ export interface FaultResult {
   verifyAuditOutput: string;
   seconds: number;
 }
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Given the options, runs the load with kills and returns what survived. */
 export async function runFaults(opts: FaultOptions): Promise<FaultResult> {
@@ -97,21 +81,7 @@ export async function runFaults(opts: FaultOptions): Promise<FaultResult> {
   const base = `http://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
   const start = async () => {
-    child = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr?.on('data', (d) => (stderr += d));
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr.slice(-2000)}`);
-      try {
-        const res = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(2000) });
-        if (res.ok) return;
-      } catch {
-        /* not up yet */
-      }
-      if (Date.now() > deadline) throw new Error(`server did not come up: ${stderr.slice(-2000)}`);
-      await sleep(100);
-    }
+    child = (await startServerProcess(env, { port })).child;
   };
   const kill = async () => {
     const c = child as ChildProcess | null;

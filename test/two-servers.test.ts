@@ -5,9 +5,7 @@
  * are all due. Every timer fires once, every message and webhook is sent once, every case is folded
  * into the counters once, and the audit chain (seals included) verifies.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,53 +19,16 @@ import { createChannelAsAdmin } from '../src/services/notifications/channel-admi
 import { createSubscriptionAsAdmin } from '../src/services/webhooks/webhook-admin.js';
 import { compareRollups } from '../src/services/rollup-check.js';
 import { verifyAudit } from '../src/services/audit-seal.js';
+import { startServerProcess, type ServerProcess } from '../bench/server-process.js';
 
-const BIN = path.resolve('bin', 'xinfang.js');
 const DAY = 86_400_000;
 const CASES = 30;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xf-two-'));
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, PORT: String(port), DATA_DIR: dataDir }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(2000) })).ok) return child;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`server did not come up: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stop(child: ChildProcess | undefined) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 describe.skipIf(!DB_KINDS.includes('postgres'))('two app servers on one PostgreSQL', () => {
   it('fire every timer once, send every message and webhook once, fold every case once, and keep one audit chain', async () => {
     const t = await makeTestContext('postgres', { start: new Date().toISOString(), env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
     const receiver = await startHttpReceiver();
-    const servers: ChildProcess[] = [];
+    const servers: ServerProcess[] = [];
     try {
       const org = await seedMiniOrg(t.ctx);
       // the registrar's unit forwards its messages to a WeCom robot; another system subscribes to deadline events
@@ -108,7 +69,8 @@ describe.skipIf(!DB_KINDS.includes('postgres'))('two app servers on one PostgreS
         ROLLUP_POLL_SECONDS: '1',
         SEAL_INTERVAL_SECONDS: '1',
       };
-      servers.push(...(await Promise.all([startServer(env), startServer(env)])));
+      const own = () => ({ ...env, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'xf-two-')) });
+      servers.push(...(await Promise.all([startServerProcess(own()), startServerProcess(own())])));
 
       // both run until nothing is left to do
       const left = async () =>
@@ -121,7 +83,7 @@ describe.skipIf(!DB_KINDS.includes('postgres'))('two app servers on one PostgreS
         )[0]!.n;
       await expect.poll(left, { timeout: 90_000, interval: 500 }).toBe(0);
       await new Promise((r) => setTimeout(r, 3000)); // a second firing, if any, would show by now
-      await Promise.all(servers.map(stop));
+      await Promise.all(servers.map((s) => s.stop()));
 
       // every timer once: each due timer fired (sent, or stale when its deadline passed first), and each
       // one sent wrote exactly one event
@@ -165,7 +127,7 @@ describe.skipIf(!DB_KINDS.includes('postgres'))('two app servers on one PostgreS
       expect(audit.seals).toBeGreaterThan(0);
       expect(audit.events).toBe(CASES + deadlineEvents); // registered, then the deadline events: nothing else, nothing twice
     } finally {
-      await Promise.all(servers.map(stop));
+      await Promise.all(servers.map((s) => s.stop()));
       await receiver.close();
       await t.close();
     }
