@@ -15,11 +15,13 @@ import { assertPhone } from '../domain/personal-data/phone.js';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from '../domain/personal-data/mask.js';
 import { toChinaDate } from '../domain/deadlines/index.js';
 import type { Tx } from '../store/database.js';
-import { caseCounters, casePetitioners, cases, categories, idempotencyKeys } from '../store/schema.js';
+import { casePetitioners, cases, categories, idempotencyKeys } from '../store/schema.js';
+import { nextCaseNumber } from './case-numbers.js';
+import { writeAudit } from './audit-log.js';
 import { appendCaseEvents } from '../store/case-events.js';
 import { OPEN_STATES } from '../domain/lifecycle/transitions.js';
 import { findActiveUser, findUnitsById } from '../store/org-repository.js';
-import { isUniqueViolation } from '../store/pg-errors.js';
+import { isUniqueViolation, sqlState } from '../store/pg-errors.js';
 import type { AppContext, StaffActor } from './context.js';
 import { syncCaseTimers } from './case-timers.js';
 import { recomputeClocks } from './case-clocks.js';
@@ -117,6 +119,11 @@ export async function registerCase(
     if (replay) return replay;
   }
 
+  // a number taken in its own commit (PostgreSQL, a registration of its own): left unused if this fails
+  const numbering = ctx.database?.numbering;
+  const ownNumber = !!numbering && !opts.tx && !opts.number;
+  let taken: string | null = null;
+
   const run = async (tx: Tx): Promise<RegisteredCase> => {
     const caseId = crypto.randomUUID();
     const queryCode = newQueryCode();
@@ -195,9 +202,11 @@ export async function registerCase(
     if (!opts.deferTimers) await syncCaseTimers(ctx, tx, { region, id: caseId, ruleSetId, snapshot });
     await saveFingerprint(tx, region, caseId, analysis.fingerprint, receivedAt);
     await tx.insert(casePetitioners).values(prepared.map((p, i) => ({ region, caseId, seq: i + 1, ...p.stored })));
-    // The number last, just before the writes that carry it: its counter row is locked until commit
-    // and serialises concurrent intakes, so only the case row and its first event may follow it.
-    const number = opts.number ?? (await nextCaseNumber(tx, region, Number(toChinaDate(receivedAt).slice(0, 4))));
+    // The number last, just before the writes that carry it. Inside this transaction its counter row
+    // stays locked until commit and serialises concurrent intakes, so on PostgreSQL it is taken in a
+    // commit of its own on the numbering pool; only the case row and its first event follow it.
+    const year = Number(toChinaDate(receivedAt).slice(0, 4));
+    const number = opts.number ?? (ownNumber ? (taken = await nextCaseNumber(numbering!, region, year)) : await nextCaseNumber(tx, region, year));
 
     await tx.insert(cases).values({
       region,
@@ -292,11 +301,22 @@ export async function registerCase(
   try {
     return await ctx.db.transaction(run);
   } catch (err) {
+    if (taken) await auditUnusedNumber(ctx, actor, taken, err);
     if (idemKey && isUniqueViolation(err)) {
       const replay = await findIdempotentReplay(ctx, region, idemKey, requestHash);
       if (replay) return replay;
     }
     throw err;
+  }
+}
+
+/** Given a number taken for a registration that then failed, notes it unused in the audit log (so the gap is explained). */
+async function auditUnusedNumber(ctx: AppContext, actor: StaffActor | null, number: string, err: unknown): Promise<void> {
+  const code = err instanceof AppError ? err.code : (sqlState(err) ?? null);
+  try {
+    await writeAudit(ctx, { actorId: actor?.userId ?? null, action: 'case_number.unused', targetType: 'case_number', targetId: number, data: { number, error: code } });
+  } catch (auditErr) {
+    ctx.logger.error({ err: auditErr, number }, '未使用的案件编号未能记入审计日志 (unused case number not audited)');
   }
 }
 
@@ -417,19 +437,6 @@ async function checkAnswers(tx: Tx, categoryCode: string | null, raw: Record<str
   if (problems.length) throw new AppError('VALIDATION_FAILED', { fields: problems });
   return answers;
 }
-
-/** Case numbers are per region and year, e.g. YH-2026-000123; the counter row serialises them. */
-async function nextCaseNumber(tx: Tx, region: string, year: number): Promise<string> {
-  const [row] = await tx
-    .insert(caseCounters)
-    .values({ region, year, last: 1 })
-    .onConflictDoUpdate({ target: [caseCounters.region, caseCounters.year], set: { last: sql`${caseCounters.last} + 1` } })
-    .returning({ last: caseCounters.last });
-  return formatCaseNumber(region, year, row!.last);
-}
-
-/** Given a region, a year and a counter value, returns the case number, e.g. YH-2026-000123. */
-export const formatCaseNumber = (region: string, year: number, n: number) => `${region}-${String(year).padStart(4, '0')}-${String(n).padStart(6, '0')}`;
 
 /** Given a case, returns whether it is flagged a repeat petition. */
 async function isRepeatPetition(tx: Tx, region: string, caseId: string): Promise<boolean> {

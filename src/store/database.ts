@@ -26,6 +26,13 @@ export type Queryable = Db | Tx;
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /**
+   * PostgreSQL only: a small pool of its own for the short transactions that take case numbers, so a
+   * registration takes its number in a commit of its own — the year's counter row locked for that one
+   * statement — while its main transaction is open on `db` (never the same pool: a full main pool
+   * cannot wait on itself). PGlite has one connection and takes numbers inside the transaction.
+   */
+  numbering?: Db;
   close(): Promise<void>;
 }
 
@@ -95,5 +102,9 @@ async function openPostgres(url: string): Promise<Database> {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
-  return { db, kind: 'postgres', close: () => pool.end() };
+  const numberingPool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000, query_timeout: 30_000 });
+  numberingPool.on('error', () => {});
+  numberingPool.on('connect', (client) => client.on('error', () => {}));
+  const numbering = drizzlePg({ client: numberingPool, schema }) as unknown as Db;
+  return { db, kind: 'postgres', numbering, close: async () => void (await Promise.all([pool.end(), numberingPool.end()])) };
 }

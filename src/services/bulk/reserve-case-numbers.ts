@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../store/database.js';
 import { caseCounters } from '../../store/schema.js';
-import { formatCaseNumber } from '../register-case.js';
+import { formatCaseNumber } from '../case-numbers.js';
 
 /** One year's block of reserved numbers, e.g. YH-2026-000101 … YH-2026-000600. */
 export interface ReservedRange {
