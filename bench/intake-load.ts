@@ -184,6 +184,8 @@ interface TableShape {
   /** the columns written (no identity or generated ones) */
   columns: string[];
   key: 'id' | 'case_id';
+  /** text columns of unique indexes that hold neither the case id nor a fresh uuid: a copy gets a suffix in them */
+  uniqueText: string[];
 }
 
 type Rows = { table: string; rows: Record<string, unknown>[] }[];
@@ -196,9 +198,19 @@ async function caseTables(db: Database): Promise<TableShape[]> {
       from information_schema.columns c
      where c.table_schema = 'public' and c.is_identity = 'NO' and c.is_generated = 'NEVER'
      group by c.table_name`)) as unknown as { rows: { table: string; columns: string[]; has_case_id: boolean }[] };
+  const unique = (await db.db.execute(sql`
+    select t.relname as "table", array_agg(a.attname::text order by a.attnum) as columns, array_agg(format_type(a.atttypid, a.atttypmod) order by a.attnum) as types
+      from pg_index i join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = t.relnamespace
+      join pg_attribute a on a.attrelid = t.oid and a.attnum = any(i.indkey)
+     where n.nspname = 'public' and i.indisunique
+     group by t.relname, i.indexrelid`)) as unknown as { rows: { table: string; columns: string[]; types: string[] }[] };
+  const uniqueText = (table: string) =>
+    unique.rows
+      .filter((u) => u.table === table && !u.columns.includes('case_id') && !u.columns.includes('id'))
+      .flatMap((u) => u.columns.filter((c, i) => u.types[i] === 'text' && c !== 'region'));
   return rows
     .filter((r) => r.table === 'cases' || r.has_case_id)
-    .map((r) => ({ table: r.table, columns: r.columns, key: r.table === 'cases' ? ('id' as const) : ('case_id' as const) }));
+    .map((r) => ({ table: r.table, columns: r.columns, key: r.table === 'cases' ? ('id' as const) : ('case_id' as const), uniqueText: uniqueText(r.table) }));
 }
 
 /** Given case ids the application registered, returns each one's rows in every table that names it. */
@@ -221,21 +233,18 @@ async function rowsOf(db: Database, shapes: TableShape[], caseIds: string[]): Pr
 }
 
 /** Given one case's rows, returns a copy under a new id and number that no unique key refuses. */
-function copyOf(rows: Rows, n: number): Rows {
+function copyOf(shapes: Map<string, TableShape>, rows: Rows, n: number): Rows {
   const id = crypto.randomUUID();
   return rows.map(({ table, rows: list }) => ({
     table,
     rows: list.map((r) => {
       const c: Record<string, unknown> = { ...r };
-      if (table === 'cases') {
-        c.id = id;
-        c.number = `DX-${RUN}-${n}`;
-        if (c.external_ref) c.external_ref = `${c.external_ref}-${n}`;
-      } else {
-        c.case_id = id;
-        if (typeof c.id === 'string' && /^[0-9a-f-]{36}$/.test(c.id)) c.id = crypto.randomUUID();
-        if (table === 'idempotency_keys') c.key = `direct-${RUN}-${n}`;
-      }
+      if (table === 'cases') c.id = id;
+      else c.case_id = id;
+      if (typeof c.id === 'string' && /^[0-9a-f-]{36}$/.test(c.id) && table !== 'cases') c.id = crypto.randomUUID();
+      for (const col of shapes.get(table)!.uniqueText) if (typeof c[col] === 'string') c[col] = `${c[col]}-DX-${RUN}-${n}`;
+      if (table === 'cases') c.number = `DX-${RUN}-${n}`;
+      if (table === 'idempotency_keys') c.key = `direct-${RUN}-${n}`;
       return c;
     }),
   }));
@@ -316,6 +325,7 @@ async function main() {
   const direct: LevelResult[] = [];
   try {
     const shapes = await caseTables(db);
+    const byTable = new Map(shapes.map((s) => [s.table, s]));
     const { rows: recent } = (await db.db.execute(
       sql`select id from cases where created_at > now() - interval '1 hour' order by created_at desc limit ${directCount}`,
     )) as unknown as { rows: { id: string }[] };
@@ -326,9 +336,9 @@ async function main() {
     log(`direct writes: ${perCase.length} registered cases copied; ${rowsPerCase.toFixed(1)} rows a case in ${[...tables].sort().join(', ')}`);
     let n = 0;
     for (const c of levels) {
-      const copies = perCase.map((r) => copyOf(r, n++));
-      const r = await writeDirect(db, shapes, copies, db.kind === 'pglite' ? 1 : c);
-      r.concurrency = c;
+      const copies = perCase.map((r) => copyOf(byTable, r, n++));
+      // (PGlite is one connection: its transactions queue, as the server's do)
+      const r = await writeDirect(db, shapes, copies, c);
       direct.push(r);
       log(`direct ${fmt(r)}`);
     }

@@ -38,7 +38,9 @@ export interface ServerProcess {
 /** Given the environment (PORT and HOST are chosen here), starts `xinfang serve` and waits until it answers. */
 export async function startServerProcess(env: NodeJS.ProcessEnv, opts: { timeoutMs?: number; port?: number } = {}): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // e.g. XINFANG_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under load
+  const nodeArgs = (process.env.XINFANG_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { cwd: ROOT, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (d) => (err = (err + d).slice(-4000)));
   const base = `http://127.0.0.1:${port}`;

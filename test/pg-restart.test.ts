@@ -15,7 +15,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -28,6 +27,7 @@ import type { AppContext } from '../src/services/context.js';
 import { DB_KINDS } from './support/databases.js';
 import { seedMiniOrg } from './support/factories.js';
 import { startServer, type TestServer } from './support/server.js';
+import { freePort, sleep } from '../bench/server-process.js';
 
 const BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((d) => fs.existsSync(path.join(d, 'pg_ctl')));
 const HAS_POSTGRES_USER = spawnSync('id', ['postgres']).status === 0;
@@ -37,19 +37,6 @@ const RUNNABLE = DB_KINDS.includes('postgres') && !!BIN && HAS_POSTGRES_USER && 
 function asPostgres(cmd: string): string {
   return process.getuid?.() === 0 ? execFileSync('su', ['postgres', '-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) : execFileSync('sh', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!RUNNABLE)('PostgreSQL restarting under load', () => {
   let dir: string;
@@ -63,9 +50,17 @@ describe.skipIf(!RUNNABLE)('PostgreSQL restarting under load', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xf-pg-restart-'));
     fs.chmodSync(dir, 0o700);
     if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', dir]);
-    port = await freePort();
     asPostgres(`${BIN}/initdb -D ${dir} -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null`);
-    pgCtl(`-o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" -l ${dir}/server.log start >/dev/null`);
+    // a free port can be taken by another test's server before this cluster binds it: try another
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      try {
+        pgCtl(`-o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" -l ${dir}/server.log start >/dev/null`);
+        break;
+      } catch (err) {
+        if (attempt === 3) throw new Error(`the private PostgreSQL did not start: ${String(err)}\n${fs.readFileSync(path.join(dir, 'server.log'), 'utf8').slice(-2000)}`);
+      }
+    }
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xf-pg-restart-app-'));
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/postgres` });
     ctx = await buildContext(config, { logger: pino({ level: 'silent' }), masterKey: crypto.randomBytes(32) });
