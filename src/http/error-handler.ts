@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import { errorMessages } from '../i18n/zh-CN.js';
-import { isDbUnavailable, isRetryableConflict, sqlState } from '../store/pg-errors.js';
+import { isDbUnavailable, isQueryTimeout, isRetryableConflict, sqlState } from '../store/pg-errors.js';
 import { DataDirLockedError } from '../store/data-dir-lock.js';
 import { formatOf, isOpen311Url, open311ErrorList, sendOpen311Errors } from './open311-errors.js';
 
@@ -203,6 +203,11 @@ export function mapError(err: FastifyError, req: FastifyRequest): { status: numb
   if (isRetryableConflict(err)) {
     req.log.warn({ err, requestId: req.id }, 'transaction conflict; client told to retry');
     return errorResponse('TRY_AGAIN', { reason: 'conflict' });
+  }
+  // A query that ran out of time wrote nothing; logged loudly, as it names a query to make faster.
+  if (isQueryTimeout(err)) {
+    req.log.error({ err, requestId: req.id }, 'query timed out; client told to retry');
+    return errorResponse('TRY_AGAIN', { reason: 'timeout' });
   }
   // SQLSTATE class 22 (data exception: invalid text for a uuid, a NUL byte, a bad escape in jsonb …)
   // means input the edge should have refused got through; it is still the client's bad input, not a

@@ -85,7 +85,7 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
   if (f.unitId) conds.push(sql`(${cases.leadUnitId} = ${f.unitId} or ${cases.ownerUnitId} = ${f.unitId})`);
   if (f.withinUnitId) {
     const within = await findUnit(ctx.db, f.withinUnitId);
-    if (!within) return { total: 0, items: [] };
+    if (!within) return { total: 0, totalCapped: false, items: [] };
     conds.push(sql`exists (select 1 from unnest(${cases.unitPaths}) as w(p) where starts_with(w.p, ${within.path}))`);
   }
   if (f.from) conds.push(gte(cases.receivedAt, f.from));
@@ -94,10 +94,17 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
   const search = f.q ? textSearch(ctx, f.q) : null;
   if (search) conds.push(search.where);
   const where = and(...conds);
+  // The matches are counted up to a cap (reading at most that many rows): an exact count of a common
+  // word over a district of a million cases takes seconds; beyond the cap the list says "10000+".
+  const cap = ctx.config.LIST_COUNT_CAP;
+  const counted = ((await ctx.db.execute(sql`select count(*)::int as n from (select 1 from ${cases} where ${where} limit ${cap + 1}) as m`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
   const overdueFirst = sql`case when ${cases.nextDueAt} is not null and ${cases.nextDueAt} <= ${now} and ${cases.state} in ${OPEN_STATES} then 0 else 1 end`;
-  // A queue pins overdue cases on top; a search puts the best matches first.
+  // A queue pins overdue cases on top; a search puts the best matches first — when they are few
+  // enough to rank (ranking re-reads every match's text), else the newest first.
   const order = search?.rank
-    ? [desc(search.rank), desc(cases.receivedAt)]
+    ? counted <= ctx.config.SEARCH_RANK_CAP
+      ? [desc(search.rank), desc(cases.receivedAt)]
+      : [desc(cases.receivedAt)]
     : [overdueFirst, sql`${cases.nextDueAt} asc nulls last`, desc(cases.receivedAt)];
   // A count alone (the queue badges ask for nine at each page load) reads no rows.
   const rows = f.limit === 0 ? [] : await ctx.db
@@ -107,8 +114,7 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
     .orderBy(...order)
     .limit(f.limit)
     .offset(f.offset);
-  const [{ total }] = (await ctx.db.select({ total: sql<number>`count(*)::int` }).from(cases).where(where)) as [{ total: number }];
-  return { total, items: rows.map((r) => presentCaseSummary(r, now)) };
+  return { total: Math.min(counted, cap), totalCapped: counted > cap, items: rows.map((r) => presentCaseSummary(r, now)) };
 }
 
 /** A case number as printed on notices (YH-2026-000123): searched by equality, not by words. */

@@ -33,3 +33,17 @@ export function isDbUnavailable(err: unknown): boolean {
 
 /** Given an error, returns whether it is a serialization failure or deadlock worth one retry. */
 export const isRetryableConflict = (err: unknown) => ['40001', '40P01'].includes(sqlState(err) ?? '');
+
+/**
+ * Given an error, returns whether a query ran out of time: the pool's query_timeout ("Query read
+ * timeout") or the server's statement_timeout (57014). Nothing was written; the server is busy.
+ */
+export function isQueryTimeout(err: unknown): boolean {
+  if (sqlState(err) === '57014') return true;
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    if (/Query read timeout/.test(String((e as { message?: unknown }).message ?? ''))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -229,7 +229,7 @@ export function QueuesPage() {
           total: list?.total ?? 0,
           showSizeChanger: true,
           pageSizeOptions: [10, 20, 50, 100],
-          showTotal: (n) => s.total(n),
+          showTotal: (n) => s.total(n, list?.totalCapped),
           onChange: (p, ps) => update(ps !== size ? { size: ps, page: 1 } : { page: p }),
         }}
       />

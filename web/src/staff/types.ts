@@ -30,7 +30,10 @@ export interface CaseSummary {
 }
 
 export interface CaseList {
+  /** the matches, counted up to the server's cap (LIST_COUNT_CAP) */
   total: number;
+  /** true when there are more than `total` */
+  totalCapped?: boolean;
   items: CaseSummary[];
 }
 

@@ -61,7 +61,7 @@ export const staff = {
     filterDates: ['收到日期起', '收到日期止'] as [string, string],
     reset: '重置',
     refresh: '刷新',
-    total: (n: number) => `共 ${n} 件`,
+    total: (n: number, more = false) => (more ? `${n} 件以上，请缩小范围` : `共 ${n} 件`),
     empty: '该队列暂无信访件',
     columns: {
       number: '件号',
