@@ -25,7 +25,7 @@ const ConfigSchema = z.object({
   DEFAULT_RULE_SET: z.string().default('reg2022'),
   /** A case list counts its matches up to this many (beyond it the total reads "10000+"): an exact count of a district-wide search costs seconds at a million cases. */
   LIST_COUNT_CAP: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
-  /** A search with at most this many matches puts the best first; with more, the newest first (ranking every match of a common word costs seconds). */
+  /** A word search with at most this many matches puts the best first; with more, the newest first, and its total reads "1000+" (ranking or counting every match of a common word costs seconds). */
   SEARCH_RANK_CAP: z.coerce.number().int().min(0).max(100_000).default(1_000),
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /** Online booking of a leader's reception (约访) closes this many days before the reception date … */

@@ -95,8 +95,9 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
   if (search) conds.push(search.where);
   const where = and(...conds);
   // The matches are counted up to a cap (reading at most that many rows): an exact count of a common
-  // word over a district of a million cases takes seconds; beyond the cap the list says "10000+".
-  const cap = ctx.config.LIST_COUNT_CAP;
+  // word over a district of a million cases takes seconds; beyond the cap the list says "10000+". A
+  // word search re-reads each match's text, so it counts only as far as it would rank.
+  const cap = search?.rank ? Math.max(1, ctx.config.SEARCH_RANK_CAP) : ctx.config.LIST_COUNT_CAP;
   const counted = ((await ctx.db.execute(sql`select count(*)::int as n from (select 1 from ${cases} where ${where} limit ${cap + 1}) as m`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
   const overdueFirst = sql`case when ${cases.nextDueAt} is not null and ${cases.nextDueAt} <= ${now} and ${cases.state} in ${OPEN_STATES} then 0 else 1 end`;
   // A queue pins overdue cases on top; a search puts the best matches first — when they are few
