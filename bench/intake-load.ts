@@ -29,17 +29,11 @@ import { buildContext } from '../src/services/app-context.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { seedMiniOrg } from '../test/support/factories.js';
 import { BENCH_MASTER_KEY } from './generate.js';
+import { log, option } from './cli-options.js';
 import { memoryOf, ROOT, startServerProcess } from './server-process.js';
 
 const DATA = path.join(ROOT, '..', 'shared', 'data', 'hot_messages.jsonl');
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = argv.indexOf(name);
-  const v = i >= 0 ? argv[i + 1] : undefined;
-  return v && !v.startsWith('--') ? v : fallback;
-};
-const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)} load ${os.loadavg()[0]!.toFixed(2)}] ${s}`);
 
 interface Target {
   label: string;

@@ -20,17 +20,11 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { BENCH_MASTER_KEY } from './generate.js';
+import { log, option } from './cli-options.js';
 import { memoryOf, startServerProcess } from './server-process.js';
 import { DEMO_PASSWORD } from '../src/domain/demo/org-generator.js';
 import { toChinaDate, addDays } from '../src/domain/deadlines/china-date.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = argv.indexOf(name);
-  const v = i >= 0 ? argv[i + 1] : undefined;
-  return v && !v.startsWith('--') ? v : fallback;
-};
-const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)} load ${os.loadavg()[0]!.toFixed(2)}] ${s}`);
 const rows = async <T>(db: Database, q: ReturnType<typeof sql>) => ((await db.db.execute(q)) as unknown as { rows: T[] }).rows;
 
 /** Words citizens write in their petitions (searched as typed, one or two words). */

@@ -314,6 +314,9 @@ export async function registerCase(
 async function auditUnusedNumber(ctx: AppContext, actor: StaffActor | null, number: string, err: unknown): Promise<void> {
   const code = err instanceof AppError ? err.code : (sqlState(err) ?? null);
   try {
+    // a commit whose answer was lost (the connection dropped) may have kept the case after all
+    const [kept] = await ctx.db.select({ id: cases.id }).from(cases).where(and(eq(cases.region, ctx.config.REGION), eq(cases.number, number))).limit(1);
+    if (kept) return;
     await writeAudit(ctx, { actorId: actor?.userId ?? null, action: 'case_number.unused', targetType: 'case_number', targetId: number, data: { number, error: code } });
   } catch (auditErr) {
     ctx.logger.error({ err: auditErr, number }, '未使用的案件编号未能记入审计日志 (unused case number not audited)');
