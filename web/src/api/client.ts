@@ -41,11 +41,41 @@ async function request<T>(method: string, url: string, body?: unknown, headers: 
   }
   const text = await res.text();
   const data = text ? safeJson(text) : null;
-  if (!res.ok) {
-    const e = (data ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
-    throw new ApiError(res.status, e.code ?? 'HTTP_' + res.status, e.message ?? '请求失败', e.details ?? {});
-  }
+  if (!res.ok) throw refusal(res.status, data);
   return data as T;
+}
+
+/** Given a refused response's status and body, returns the error with the server's code and zh-CN message. */
+function refusal(status: number, data: unknown): ApiError {
+  const e = (data ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
+  return new ApiError(status, e.code ?? 'HTTP_' + status, e.message ?? '请求失败', e.details ?? {});
+}
+
+/** Given a file's address and request, returns the response once the server sent the file; a refusal throws its ApiError. */
+export async function fetchFile(url: string, init: RequestInit = {}): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url, { credentials: 'same-origin', ...init });
+  } catch {
+    throw new ApiError(0, 'NETWORK', '网络连接失败，请检查网络后重试');
+  }
+  if (!res.ok) throw refusal(res.status, safeJson(await res.text().catch(() => '')));
+  return res;
+}
+
+/** Given a file's contents, the response it came in and a fallback name, saves it under the name the server gave. */
+export function saveFile(blob: Blob, res: Response, fallback: string): string {
+  const m = /filename\*=UTF-8''([^;]+)/.exec(res.headers.get('content-disposition') ?? '');
+  const name = m ? decodeURIComponent(m[1]!) : fallback;
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  return name;
 }
 
 function safeJson(text: string): unknown {

@@ -2,7 +2,7 @@
  * The bulk import and export endpoints as the workbench uses them: uploads as multipart forms, the
  * refusal's row report from the error details, the report download as a file, export links.
  */
-import { api, ApiError } from '../../api/client';
+import { api, ApiError, fetchFile, saveFile } from '../../api/client';
 
 /** Roles that may import (the server's IMPORT_ROLES). */
 export const IMPORT_ROLES = ['registrar', 'dispatcher'];
@@ -54,23 +54,8 @@ export const bulkApi = {
   importCases: (file: File, source: string, dryRun: boolean) => api.post<ImportResult>('/api/imports/cases', form(file, source, dryRun)),
   /** Downloads the file's check report (xlsx or csv) under the name the server gives it. */
   downloadReport: async (file: File, source: string, format: 'xlsx' | 'csv') => {
-    const res = await fetch(`/api/imports/cases/report?format=${format}`, { method: 'POST', credentials: 'same-origin', body: form(file, source, true) });
-    if (!res.ok) {
-      const e = (await res.json().catch(() => ({}))) as { code?: string; message?: string; details?: Record<string, unknown> };
-      throw new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message ?? '请求失败', e.details ?? {});
-    }
-    const blob = await res.blob();
-    const cd = res.headers.get('content-disposition') ?? '';
-    const m = /filename\*=UTF-8''([^;]+)/.exec(cd);
-    const name = m ? decodeURIComponent(m[1]!) : `import-report.${format}`;
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = name;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    const res = await fetchFile(`/api/imports/cases/report?format=${format}`, { method: 'POST', body: form(file, source, true) });
+    saveFile(await res.blob(), res, `import-report.${format}`);
   },
   templateUrl: (format: 'xlsx' | 'csv') => `/api/imports/cases/template.${format}`,
   downloadExport: (q: ExportRequest) => downloadExport(bulkApi.exportUrl(q)),
@@ -106,27 +91,14 @@ export const EXPORT_INTERRUPTED = 'EXPORT_INTERRUPTED';
  * (Excel at most 1,048,575 rows); larger runs belong to `xinfang export`.
  */
 async function downloadExport(url: string): Promise<ExportDownload> {
-  const res = await fetch(url, { credentials: 'same-origin' });
-  if (!res.ok) {
-    const e = (await res.json().catch(() => ({}))) as { code?: string; message?: string; details?: Record<string, unknown> };
-    throw new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message ?? '请求失败', e.details ?? {});
-  }
+  const res = await fetchFile(url);
   let blob: Blob;
   try {
     blob = await res.blob();
   } catch {
     throw new ApiError(0, EXPORT_INTERRUPTED, '导出中途中断，文件不完整，未保存；请稍后重试', {});
   }
-  const m = /filename\*=UTF-8''([^;]+)/.exec(res.headers.get('content-disposition') ?? '');
-  const fileName = m ? decodeURIComponent(m[1]!) : 'export';
-  const href = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = href;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  const fileName = saveFile(blob, res, 'export');
   const rows = res.headers.get('x-total-rows');
   return { fileName, rows: rows === null ? null : Number(rows) };
 }
