@@ -8,6 +8,8 @@ import { PASSWORD, seedMiniOrg, type MiniOrg } from './support/factories.js';
 import { createUser } from '../src/services/org-units.js';
 import { actorForUser } from '../src/services/auth.js';
 import { annualReport } from '../src/services/assessment.js';
+import { gather, readConsistently } from '../src/services/cockpit.js';
+import type { AppContext } from '../src/services/context.js';
 import { loginAs, startServer, type TestServer } from './support/server.js';
 import { registerCase } from '../src/services/register-case.js';
 import { runCaseCommand } from '../src/services/run-case-command.js';
@@ -19,7 +21,7 @@ import { createRng, type Rng } from '../src/domain/demo/prng.js';
 import { OPEN_STATES } from '../src/domain/lifecycle/transitions.js';
 import type { Command } from '../src/domain/lifecycle/types.js';
 import type { StaffActor } from '../src/services/context.js';
-import { caseFacts as caseFactsTable, cases, cockpitDaily, cockpitStock } from '../src/store/schema.js';
+import { caseFacts as caseFactsTable, cases, cockpitDaily, cockpitStock, orgUnits } from '../src/store/schema.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -442,6 +444,24 @@ for (const kind of DB_KINDS) {
       await runRollupsOnce(t.ctx);
       expect(await pendingRollups(t.ctx)).toBe(0);
       expect((await compareRollups(t.ctx)).differences).toEqual([]);
+    });
+
+    it.skipIf(kind !== 'postgres')('reads taken off for an accused reader run in parallel, all in the one snapshot of the accusations looked up', async () => {
+      // a supervisor of the 住建局 reading the district: accusations against his bureau are taken off
+      const user = await createUser(t.ctx.db, { username: 'inspector.snapshot', displayName: '住建督查二', password: PASSWORD, roles: ['supervisor'], unitId: org.units.housing, scopeUnitId: org.units.district });
+      const inspector = (await actorForUser(t.ctx, user.id))!;
+      const district = (await t.ctx.db.select().from(orgUnits).where(eq(orgUnits.id, org.units.district)))[0]!;
+      const count = async (c: AppContext) => ((await c.db.execute(sql`select count(*)::int as n, pg_backend_pid() as pid from cockpit_stock`)) as unknown as { rows: [{ n: number; pid: number }] }).rows[0];
+      const before = (await count(t.ctx)).n;
+      const seen = await readConsistently(t.ctx, inspector, [district], async (c) => {
+        // a fold committed after the snapshot was taken …
+        await t.ctx.db.execute(sql`insert into cockpit_stock (region, unit_id, metric, dim, value) values (${t.ctx.config.REGION}, ${org.units.district}, 'snapshot_probe', '', 1)`);
+        return gather(c, [count, count, count] as const);
+      });
+      await t.ctx.db.execute(sql`delete from cockpit_stock where metric = 'snapshot_probe'`);
+      // … is seen by none of the reads, though they ran on three connections
+      expect(seen.map((r) => r.n)).toEqual([before, before, before]);
+      expect(new Set(seen.map((r) => r.pid)).size).toBe(3);
     });
 
     it('scores and ranks units for a month, and exports the Excel and the Art. 41 report that read back', async () => {

@@ -51,15 +51,15 @@ export async function monthlyAssessment(ctx: AppContext, actor: StaffActor, q: {
   const ids = units.map((u) => u.id);
   return readConsistently(ctx, actor, units, async (ctx, hidden) => {
     const [rated, deductions, weights] = await gather(ctx, [
-      () => unitRates(ctx, ids, { from: first, to: last }, hidden),
-      () => ids.length
+      (ctx) => unitRates(ctx, ids, { from: first, to: last }, hidden),
+      (ctx) => ids.length
         ? ctx.db
             .select({ unitId: unitDeductions.unitId, points: sql<number>`sum(${unitDeductions.points})::float8` })
             .from(unitDeductions)
             .where(and(eq(unitDeductions.region, ctx.config.REGION), eq(unitDeductions.month, q.month), inArray(unitDeductions.unitId, ids)))
             .groupBy(unitDeductions.unitId)
         : Promise.resolve([]),
-      () => readAssessmentWeights(ctx),
+      (ctx) => readAssessmentWeights(ctx),
     ] as const);
     const lost = new Map(deductions.map((d) => [d.unitId, Number(d.points)]));
     const rows = scoreUnits(
@@ -86,10 +86,10 @@ export async function annualReport(ctx: AppContext, actor: StaffActor, q: { year
   const period = { from: `${q.year}-01-01`, to: `${q.year}-12-31` };
   return readConsistently(ctx, actor, [scope], async (ctx, hidden) => {
     const [rated, rankings, monthly, cats] = await gather(ctx, [
-      () => unitRates(ctx, [scope.id], period, hidden),
-      () => periodSums(ctx, [scope.id], period, RANKING_METRICS, hidden),
-      () => monthlySeries(ctx, scope.id, q.year, hidden),
-      () => ctx.db.select({ code: categories.code, name: categories.name }).from(categories).where(eq(categories.level, 1)),
+      (ctx) => unitRates(ctx, [scope.id], period, hidden),
+      (ctx) => periodSums(ctx, [scope.id], period, RANKING_METRICS, hidden),
+      (ctx) => monthlySeries(ctx, scope.id, q.year, hidden),
+      (ctx) => ctx.db.select({ code: categories.code, name: categories.name }).from(categories).where(eq(categories.level, 1)),
     ] as const);
     const { sums: rateSums, rates } = rated.get(scope.id)!;
     const sums = new Map([...rateSums, ...(rankings.get(scope.id) ?? new Map())]);

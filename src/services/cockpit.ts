@@ -153,7 +153,7 @@ async function stocks(ctx: AppContext, unitIds: readonly string[], metrics: read
 
 /** Given units, returns each one's rates for a period (the assessment and the annual report read these too). */
 export async function unitRates(ctx: AppContext, unitIds: readonly string[], p: Period, hidden: HiddenArg = NOTHING_HIDDEN): Promise<Map<string, { sums: Sums; rates: Rate[] }>> {
-  const [sums, backlog] = await gather(ctx, [() => periodSums(ctx, unitIds, p, SUM_METRICS, hidden), () => backlogBefore(ctx, unitIds, p.from, hidden)] as const);
+  const [sums, backlog] = await gather(ctx, [(ctx) => periodSums(ctx, unitIds, p, SUM_METRICS, hidden), (ctx) => backlogBefore(ctx, unitIds, p.from, hidden)] as const);
   const out = new Map<string, { sums: Sums; rates: Rate[] }>();
   for (const id of unitIds) {
     const s = sums.get(id) ?? new Map();
@@ -172,12 +172,12 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
     const hiddenWords = new Map<string, number>();
     for (const it of (await hidden).get(unit.id) ?? []) if (it.metric === 'kw' && it.day >= hotFrom && it.day <= p.to) hiddenWords.set(it.dim, (hiddenWords.get(it.dim) ?? 0) + it.value);
     const [rated, volumeRows, hot, stock, warn, cats, pending] = await gather(ctx, [
-      () => unitRates(ctx, [unit.id], p, hidden),
-      () => ctx.db
+      (ctx) => unitRates(ctx, [unit.id], p, hidden),
+      (ctx) => ctx.db
         .select({ day: cockpitDaily.day, dim: cockpitDaily.dim, value: cockpitDaily.value })
         .from(cockpitDaily)
         .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'received'), gte(cockpitDaily.day, p.from), lte(cockpitDaily.day, p.to))),
-      () => ctx.db
+      (ctx) => ctx.db
         .select({ word: cockpitDaily.dim, count: sql<string>`sum(${cockpitDaily.value})` })
         .from(cockpitDaily)
         .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'kw'), gte(cockpitDaily.day, hotFrom), lte(cockpitDaily.day, p.to)))
@@ -185,10 +185,10 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
         .orderBy(desc(sql`sum(${cockpitDaily.value})`), asc(cockpitDaily.dim))
         // enough to fill 30 once the hidden words are taken off and the rest re-ranked
         .limit(HOT_WORDS + hiddenWords.size),
-      () => stocks(ctx, [unit.id], ['open', 'overdue'], hidden),
-      () => openWarnings(ctx, actor, unit),
-      () => categoryNames(ctx),
-      () => pendingRollups(ctx),
+      (ctx) => stocks(ctx, [unit.id], ['open', 'overdue'], hidden),
+      (ctx) => openWarnings(ctx, actor, unit),
+      (ctx) => categoryNames(ctx),
+      (ctx) => pendingRollups(ctx),
     ] as const);
     const { sums, rates } = rated.get(unit.id)!;
     const st = stock.get(unit.id)!;
@@ -241,9 +241,9 @@ const maxDay = (a: string, b: string) => (a > b ? a : b);
 
 let categoryCache: { at: number; db: unknown; names: Map<string, string> } | null = null;
 async function categoryNames(ctx: AppContext): Promise<Map<string, string>> {
-  if (categoryCache && categoryCache.db === ctx.db && Date.now() - categoryCache.at < 60_000) return categoryCache.names;
+  if (categoryCache && categoryCache.db === ctx.database && Date.now() - categoryCache.at < 60_000) return categoryCache.names;
   const rows = await ctx.db.select({ code: categories.code, name: categories.name }).from(categories).where(eq(categories.level, 1));
-  categoryCache = { at: Date.now(), db: ctx.db, names: new Map(rows.map((r) => [r.code, r.name])) };
+  categoryCache = { at: Date.now(), db: ctx.database, names: new Map(rows.map((r) => [r.code, r.name])) };
   return categoryCache.names;
 }
 
@@ -257,8 +257,8 @@ const warningsUnder = (actor: StaffActor, path: string) => sql`(
 async function openWarnings(ctx: AppContext, actor: StaffActor, unit: UnitRow): Promise<CockpitFigures['warnings']> {
   const where = and(eq(warnings.region, ctx.config.REGION), OPEN_WARNING, warningsUnder(actor, unit.path));
   const [levels, latest] = await gather(ctx, [
-    () => ctx.db.select({ level: warnings.level, n: sql<number>`count(*)::int` }).from(warnings).where(where).groupBy(warnings.level),
-    () => ctx.db
+    (ctx) => ctx.db.select({ level: warnings.level, n: sql<number>`count(*)::int` }).from(warnings).where(where).groupBy(warnings.level),
+    (ctx) => ctx.db
       .select({ id: warnings.id, number: warnings.number, title: warnings.title, level: warnings.level, kind: warnings.kind, raisedAt: warnings.raisedAt })
       .from(warnings)
       .where(where)
@@ -298,12 +298,12 @@ export async function cockpitMap(ctx: AppContext, actor: StaffActor, q: { unitId
   const ids = children.map((c) => c.id);
   return readConsistently(ctx, actor, children, async (ctx, hidden) => {
     const [sums, stock, warn, weights, shapes, trailUnits] = await gather(ctx, [
-      () => periodSums(ctx, ids, p, ['received', 'eval_contacted', 'eval_satisfied'], hidden),
-      () => stocks(ctx, ids, ['overdue'], hidden),
-      () => warningsPerArea(ctx, actor, children),
-      () => readIndexWeights(ctx),
-      () => childShapes(ctx, unit.id),
-      () => findUnitsById(ctx.db, pathIds(unit.path)),
+      (ctx) => periodSums(ctx, ids, p, ['received', 'eval_contacted', 'eval_satisfied'], hidden),
+      (ctx) => stocks(ctx, ids, ['overdue'], hidden),
+      (ctx) => warningsPerArea(ctx, actor, children),
+      (ctx) => readIndexWeights(ctx),
+      (ctx) => childShapes(ctx, unit.id),
+      (ctx) => findUnitsById(ctx.db, pathIds(unit.path)),
     ] as const);
     const inputs = children.map((c) => {
       const s = sums.get(c.id)!;
@@ -412,8 +412,10 @@ function hiddenPathsFor(actor: StaffActor, units: readonly Pick<UnitRow, 'id' | 
 /**
  * Given a reader, the units he reads and the reads, runs them with the accusations to hide. When there
  * are any, the lookup and the counters must see the same folds — else an accusation folded between two
- * reads would show for a moment as +1 (or −1) — so all run in one repeatable-read snapshot (one
- * connection, one after another); otherwise, the common case, as they are (in parallel on PostgreSQL).
+ * reads would show for a moment as +1 (or −1) — so all run in one repeatable-read snapshot: on
+ * PostgreSQL the transaction exports it and `gather` runs the reads in parallel in transactions that
+ * import it (on the snapshot pool); on PGlite's one connection one after another. Otherwise, the
+ * common case, the reads run as they are (in parallel on PostgreSQL).
  */
 export async function readConsistently<T>(
   ctx: AppContext,
@@ -422,26 +424,51 @@ export async function readConsistently<T>(
   reads: (ctx: AppContext, hidden: Promise<Hidden>) => Promise<T>,
 ): Promise<T> {
   if (hiddenPathsFor(actor, units).size === 0) return reads(ctx, Promise.resolve(NOTHING_HIDDEN));
+  const pool = ctx.database?.snapshotReads;
   return ctx.db.transaction(
     async (tx) => {
-      SERIAL.add(tx);
+      if (pool) {
+        const { rows } = (await tx.execute(sql`select pg_export_snapshot() as id`)) as unknown as { rows: { id: string }[] };
+        SHARED.set(tx, { snapshot: rows[0]!.id, pool });
+      } else SERIAL.add(tx);
       const inSnapshot: AppContext = { ...ctx, db: tx as unknown as AppContext['db'] };
       const hidden = await hiddenAccusations(inSnapshot, actor, units);
       return reads(inSnapshot, Promise.resolve(hidden));
     },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    READ_ONLY_SNAPSHOT,
   );
 }
 
+const READ_ONLY_SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const;
 /** Transactions whose reads go one after another (one connection runs one query at a time). */
 const SERIAL = new WeakSet<object>();
+/** Transactions that exported their snapshot for reads on the snapshot pool to join. */
+const SHARED = new WeakMap<object, { snapshot: string; pool: NonNullable<AppContext['database']['snapshotReads']> }>();
 
-/** Given the app and reads, runs them in parallel — or one after another inside a snapshot (readConsistently). */
-export async function gather<T extends readonly unknown[]>(ctx: AppContext, reads: { readonly [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
-  if (!SERIAL.has(ctx.db)) return Promise.all(reads.map((r) => r())) as unknown as Promise<T>;
+/**
+ * Given the app and reads, runs them in parallel — or inside a snapshot (readConsistently): the first on
+ * the snapshot's own transaction and the others each in one that joins it, or on PGlite one after another.
+ * Each read is given the app to read with.
+ */
+export async function gather<T extends readonly unknown[]>(ctx: AppContext, reads: { readonly [K in keyof T]: (ctx: AppContext) => Promise<T[K]> }): Promise<T> {
+  const shared = SHARED.get(ctx.db);
+  if (shared) return Promise.all(reads.map((r, i) => (i === 0 ? r(ctx) : joinSnapshot(ctx, shared, r)))) as unknown as Promise<T>;
+  if (!SERIAL.has(ctx.db)) return Promise.all(reads.map((r) => r(ctx))) as unknown as Promise<T>;
   const out: unknown[] = [];
-  for (const r of reads) out.push(await r());
+  for (const r of reads) out.push(await r(ctx));
   return out as unknown as T;
+}
+
+/** Given the app, an exported snapshot and a read, runs the read in a transaction of the snapshot pool that sees that snapshot. */
+async function joinSnapshot<R>(ctx: AppContext, shared: { snapshot: string; pool: NonNullable<AppContext['database']['snapshotReads']> }, read: (ctx: AppContext) => Promise<R>): Promise<R> {
+  if (!/^[0-9A-F-]+$/i.test(shared.snapshot)) throw new Error(`unexpected snapshot id ${shared.snapshot}`);
+  return shared.pool.transaction(async (tx) => {
+    // must come first in the transaction; SET takes no parameters, hence the check above
+    await tx.execute(sql.raw(`set transaction snapshot '${shared.snapshot}'`));
+    // its reads wait on nothing else (a nested gather goes one after another), so it cannot wait on itself
+    SERIAL.add(tx);
+    return read({ ...ctx, db: tx as unknown as AppContext['db'] });
+  }, READ_ONLY_SNAPSHOT);
 }
 
 /** Given a unit path '/a/b/c/', returns '/a/', '/a/b/', '/a/b/c/'. */

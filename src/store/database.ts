@@ -33,6 +33,13 @@ export interface Database {
    * cannot wait on itself). PGlite has one connection and takes numbers inside the transaction.
    */
   numbering?: Db;
+  /**
+   * PostgreSQL only: a small pool of its own for read-only transactions that join a snapshot exported
+   * by a transaction on `db` (pg_export_snapshot), so reads that must agree with each other still run
+   * in parallel, each on a connection of its own. Its transactions run one read each and wait on
+   * nothing else, so a transaction on `db` may wait for them without ever waiting on itself.
+   */
+  snapshotReads?: Db;
   close(): Promise<void>;
 }
 
@@ -102,9 +109,21 @@ async function openPostgres(url: string): Promise<Database> {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
-  const numberingPool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000, query_timeout: 30_000 });
-  numberingPool.on('error', () => {});
-  numberingPool.on('connect', (client) => client.on('error', () => {}));
-  const numbering = drizzlePg({ client: numberingPool, schema }) as unknown as Db;
-  return { db, kind: 'postgres', numbering, close: async () => void (await Promise.all([pool.end(), numberingPool.end()])) };
+  const numberingPool = smallPool(url, 4);
+  const snapshotPool = smallPool(url, 6);
+  return {
+    db,
+    kind: 'postgres',
+    numbering: drizzlePg({ client: numberingPool, schema }) as unknown as Db,
+    snapshotReads: drizzlePg({ client: snapshotPool, schema }) as unknown as Db,
+    close: async () => void (await Promise.all([pool.end(), numberingPool.end(), snapshotPool.end()])),
+  };
+}
+
+/** Given a database URL and a size, returns a pool for one kind of short transaction (see Database). */
+function smallPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, query_timeout: 30_000 });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }
