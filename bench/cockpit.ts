@@ -8,7 +8,8 @@
  * first lets the real rollup worker fold every queued case into the counters (and reports how fast), then
  * times each cockpit read the API makes — the figures of the district, a street, a community and a grid for
  * 30 days and for a year, the map of the district and of a street, the month's assessment of streets,
- * communities and departments, the annual report's figures — `--iterations` times each with random
+ * communities and departments, the annual report's figures, the same as a supervisor inside the most
+ * accused unit (whose reads take its accusations off), a grid's cases where the drill-down ends — `--iterations` times each with random
  * periods and units, and the server's resident memory. `--check` also compares the rollups with a full
  * scan (minutes at 1 M cases).
  */
@@ -28,6 +29,7 @@ import { cases, orgUnits } from '../src/store/schema.js';
 import { pendingRollups, runRollupsOnce } from '../src/jobs/rollup-worker.js';
 import { cockpitFigures, cockpitMap } from '../src/services/cockpit.js';
 import { annualReport, monthlyAssessment } from '../src/services/assessment.js';
+import { listCases } from '../src/services/case-queries.js';
 import { compareRollups } from '../src/services/rollup-check.js';
 import { addDays, toChinaDate } from '../src/domain/deadlines/china-date.js';
 
@@ -138,6 +140,11 @@ const QUERIES: [string, () => Promise<unknown>][] = [
   ['assessment: communities, a month', () => monthlyAssessment(ctx, leader, { month: month(), kind: 'community' })],
   ['assessment: departments, a month', () => monthlyAssessment(ctx, leader, { month: month(), kind: 'department' })],
   ['annual report figures: district', () => annualReport(ctx, leader, { year: Number(today.slice(0, 4)) })],
+  ['map: district (streets), 30 days, read by that supervisor', () => cockpitMap(ctx, inspector, { unitId: district.id, ...recent() })],
+  ['assessment: departments, a month, read by that supervisor', () => monthlyAssessment(ctx, inspector, { month: month(), kind: 'department' })],
+  ['annual report figures: district, read by that supervisor', () => annualReport(ctx, inspector, { year: Number(today.slice(0, 4)) })],
+  // where the drill-down ends: a grid's cases, 50 to a page, as the map shows them
+  ['drill-down: a grid\'s cases, first 50', () => listCases(ctx, leader, { withinUnitId: rnd(of('grid')).id, limit: 50, offset: 0 })],
 ];
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;

@@ -274,6 +274,14 @@ for (const kind of DB_KINDS) {
       expect(grid.body.volume.total).toBe(got!.n);
       expect(inGrid.body.total).toBe(led!.n);
       expect(led!.n).toBeGreaterThan(got!.n);
+      // … and a street lists every case registered, led or assisted anywhere under it
+      const inStreet = await leader.get(`/api/cases?within=${org.units.streetA}&limit=1`);
+      const [under] = await t.ctx.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(cases)
+        .where(sql`exists (select 1 from unnest(${cases.unitPaths}) as up(p) where starts_with(up.p, (select path from org_units where id = ${org.units.streetA})))`);
+      expect(under!.n).toBeGreaterThan(0);
+      expect(inStreet.body.total).toBe(under!.n);
 
       // a department is judged on what it handled: the 住建局 received nothing, settled what it led
       const housing = await leader.get(`/api/cockpit?unitId=${org.units.housing}&from=${from}&to=${to}`);

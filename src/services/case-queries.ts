@@ -7,7 +7,7 @@ import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-or
 import { AppError } from '../domain/errors.js';
 import type { CaseSnapshot } from '../domain/lifecycle/types.js';
 import { OPEN_STATES, allowedCommands } from '../domain/lifecycle/transitions.js';
-import { casePetitioners, cases, categoryQuestions, supervisions } from '../store/schema.js';
+import { casePetitioners, cases, categoryQuestions, orgUnits, supervisions } from '../store/schema.js';
 import { caseIntelligence } from './intake-intelligence.js';
 import { listCaseEvents } from '../store/case-events.js';
 import { findActiveUser, findUnit, findUnitsById } from '../store/org-repository.js';
@@ -86,7 +86,10 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
   if (f.withinUnitId) {
     const within = await findUnit(ctx.db, f.withinUnitId);
     if (!within) return { total: 0, totalCapped: false, items: [] };
-    conds.push(sql`exists (select 1 from unnest(${cases.unitPaths}) as w(p) where starts_with(w.p, ${within.path}))`);
+    // a case's unit paths are paths of units, which never move: "any of them inside the subtree" is
+    // "any of them among the subtree's paths", which the GIN index on unit_paths answers
+    const subtree = await ctx.db.select({ path: orgUnits.path }).from(orgUnits).where(sql`starts_with(${orgUnits.path}, ${within.path})`);
+    conds.push(sql`${cases.unitPaths} && ${sql.param(subtree.map((u) => u.path))}::text[]`);
   }
   if (f.from) conds.push(gte(cases.receivedAt, f.from));
   if (f.to) conds.push(lte(cases.receivedAt, f.to));

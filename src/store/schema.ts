@@ -215,6 +215,8 @@ export const cases = pgTable(
       .on(t.region, sql`left(${t.categoryCode}, 2)`, t.receivedAt)
       .where(sql`${t.leadUnitId} is not null`),
     index('cases_search_idx').using('gin', sql`to_tsvector('simple', ${t.searchText})`),
+    /** the cockpit's drill-down: cases registered, led or assisted in a unit's subtree (its paths, exactly) */
+    index('cases_unit_paths_idx').using('gin', t.unitPaths).with({ fastupdate: false }),
     /** a transfer imported twice is refused by its number in the source system */
     uniqueIndex('cases_external_uq').on(t.region, t.externalSource, t.externalRef),
   ],

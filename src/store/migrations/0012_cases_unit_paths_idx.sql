@@ -1,0 +1,1 @@
+CREATE INDEX "cases_unit_paths_idx" ON "cases" USING gin ("unit_paths") WITH (fastupdate=false);
