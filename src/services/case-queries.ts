@@ -101,23 +101,21 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
   // word over a district of a million cases takes seconds; beyond the cap the list says "10000+". A
   // word search re-reads each match's text, so it counts only as far as it would rank.
   const cap = search?.rank ? Math.max(1, ctx.config.SEARCH_RANK_CAP) : ctx.config.LIST_COUNT_CAP;
-  const counted = ((await ctx.db.execute(sql`select count(*)::int as n from (select 1 from ${cases} where ${where} limit ${cap + 1}) as m`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
-  const overdueFirst = sql`case when ${cases.nextDueAt} is not null and ${cases.nextDueAt} <= ${now} and ${cases.state} in ${OPEN_STATES} then 0 else 1 end`;
-  // A queue pins overdue cases on top; a search puts the best matches first — when they are few
-  // enough to rank (ranking re-reads every match's text), else the newest first.
-  const order = search?.rank
-    ? counted <= ctx.config.SEARCH_RANK_CAP
-      ? [desc(search.rank), desc(cases.receivedAt)]
-      : [desc(cases.receivedAt)]
-    : [overdueFirst, sql`${cases.nextDueAt} asc nulls last`, desc(cases.receivedAt)];
+  const count = async () => ((await ctx.db.execute(sql`select count(*)::int as n from (select 1 from ${cases} where ${where} limit ${cap + 1}) as m`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
   // A count alone (the queue badges ask for nine at each page load) reads no rows.
-  const rows = f.limit === 0 ? [] : await ctx.db
-    .select()
-    .from(cases)
-    .where(where)
-    .orderBy(...order)
-    .limit(f.limit)
-    .offset(f.offset);
+  const page = async (order: SQL[]) => (f.limit === 0 ? [] : ctx.db.select().from(cases).where(where).orderBy(...order).limit(f.limit).offset(f.offset));
+  const overdueFirst = sql`case when ${cases.nextDueAt} is not null and ${cases.nextDueAt} <= ${now} and ${cases.state} in ${OPEN_STATES} then 0 else 1 end`;
+  let counted: number;
+  let rows: CaseRow[];
+  if (search?.rank) {
+    // a search puts the best matches first — when they are few enough to rank (ranking re-reads
+    // every match's text), else the newest first: the count decides the order
+    counted = await count();
+    rows = await page(counted <= ctx.config.SEARCH_RANK_CAP ? [desc(search.rank), desc(cases.receivedAt)] : [desc(cases.receivedAt)]);
+  } else {
+    // a queue pins overdue cases on top; its count and its page are read side by side
+    [counted, rows] = await Promise.all([count(), page([overdueFirst, sql`${cases.nextDueAt} asc nulls last`, desc(cases.receivedAt)])]);
+  }
   return { total: Math.min(counted, cap), totalCapped: counted > cap, items: rows.map((r) => presentCaseSummary(r, now)) };
 }
 
