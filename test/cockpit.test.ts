@@ -363,9 +363,13 @@ for (const kind of DB_KINDS) {
       expect(before.supervisor.volume).toBe(before.leader.volume - (await againstHousing()));
 
       const rng = createRng(30);
-      await register(rng, org.units.gridA1, { nature: 'accusation', accusedUnitIds: [org.units.housing] });
+      const accusation = await register(rng, org.units.gridA1, { nature: 'accusation', accusedUnitIds: [org.units.housing] });
       await runRollupsOnce(t.ctx);
       const after = await read();
+      // drilled down to the 信访局 that received it, the leader's list holds the accusation and the inspector's never
+      const listed = async (c: typeof leader) => ((await c.get(`/api/cases?within=${org.units.bureau}&limit=200`)).body.items as { id: string }[]).map((i) => i.id);
+      expect(await listed(leader)).toContain(accusation.caseId);
+      expect(await listed(supervisor)).not.toContain(accusation.caseId);
       expect(after.leader.volume).toBe(before.leader.volume + 1);
       expect(after.leader.open).toBe(before.leader.open + 1);
       expect(after.leader.bureau).toBe(before.leader.bureau + 1);

@@ -11,7 +11,7 @@ import { casePetitioners, cases, categoryQuestions, orgUnits, supervisions } fro
 import { caseIntelligence } from './intake-intelligence.js';
 import { listCaseEvents } from '../store/case-events.js';
 import { findActiveUser, findUnit, findUnitsById } from '../store/org-repository.js';
-import { caseScopeFilter } from '../store/scope.js';
+import { caseAccusationFilter, caseScopeFilter } from '../store/scope.js';
 import type { AppContext, StaffActor } from './context.js';
 import { appendCaseEvents } from '../store/case-events.js';
 import { findCaseForUpdate, relationsOf, type CaseRow } from './run-case-command.js';
@@ -49,7 +49,7 @@ const DUE_SOON_MS = 3 * 24 * 3_600_000; // DOMAIN.md §4: yellow 3 days before a
 /** Given a staff actor and filters, returns a page of cases in his scope: overdue first, then by due date. */
 export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListFilter) {
   const now = ctx.now();
-  const conds: SQL[] = [eq(cases.region, ctx.config.REGION), caseScopeFilter(actor)];
+  const conds: SQL[] = [eq(cases.region, ctx.config.REGION)];
   switch (f.queue) {
     case 'to_accept':
       conds.push(eq(cases.state, 'registered'));
@@ -90,7 +90,9 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
     // "any of them among the subtree's paths", which the GIN index on unit_paths answers
     const subtree = await ctx.db.select({ path: orgUnits.path }).from(orgUnits).where(sql`starts_with(${orgUnits.path}, ${within.path})`);
     conds.push(sql`${cases.unitPaths} && ${sql.param(subtree.map((u) => u.path))}::text[]`);
-  }
+    // inside the reader's scope that already puts the case in it: only the accusations stay to filter
+    conds.push(within.path.startsWith(actor.scopePath) ? caseAccusationFilter(actor) : caseScopeFilter(actor));
+  } else conds.push(caseScopeFilter(actor));
   if (f.from) conds.push(gte(cases.receivedAt, f.from));
   if (f.to) conds.push(lte(cases.receivedAt, f.to));
   if (f.flag) conds.push(sql`${f.flag} = any(${cases.flags})`);
@@ -103,10 +105,10 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
   const cap = search?.rank ? Math.max(1, ctx.config.SEARCH_RANK_CAP) : ctx.config.LIST_COUNT_CAP;
   const count = async () => ((await ctx.db.execute(sql`select count(*)::int as n from (select 1 from ${cases} where ${where} limit ${cap + 1}) as m`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
   // A count alone (the queue badges ask for nine at each page load) reads no rows.
-  const page = async (order: SQL[]) => (f.limit === 0 ? [] : ctx.db.select().from(cases).where(where).orderBy(...order).limit(f.limit).offset(f.offset));
+  const page = async (order: SQL[]) => (f.limit === 0 ? [] : ctx.db.select(SUMMARY_COLUMNS).from(cases).where(where).orderBy(...order).limit(f.limit).offset(f.offset));
   const overdueFirst = sql`case when ${cases.nextDueAt} is not null and ${cases.nextDueAt} <= ${now} and ${cases.state} in ${OPEN_STATES} then 0 else 1 end`;
   let counted: number;
-  let rows: CaseRow[];
+  let rows: CaseSummaryRow[];
   if (search?.rank) {
     // a search puts the best matches first — when they are few enough to rank (ranking re-reads
     // every match's text), else the newest first: the count decides the order
@@ -155,8 +157,27 @@ export async function countQueues(ctx: AppContext, actor: StaffActor): Promise<R
   return out;
 }
 
+/** What a list item is made of: a page of a queue reads these columns only (the sort keeps them for every match). */
+const SUMMARY_COLUMNS = {
+  id: cases.id,
+  number: cases.number,
+  title: cases.title,
+  state: cases.state,
+  channel: cases.channel,
+  nature: cases.nature,
+  categoryCode: cases.categoryCode,
+  urgency: cases.urgency,
+  flags: cases.flags,
+  leadUnitId: cases.leadUnitId,
+  ownerUnitId: cases.ownerUnitId,
+  receivedAt: cases.receivedAt,
+  nextDueAt: cases.nextDueAt,
+  nextDueClock: cases.nextDueClock,
+};
+type CaseSummaryRow = Pick<CaseRow, keyof typeof SUMMARY_COLUMNS>;
+
 /** Given a row, returns the list item shown in queues (no personal data). */
-export function presentCaseSummary(r: CaseRow, now: Date) {
+export function presentCaseSummary(r: CaseSummaryRow, now: Date) {
   return {
     id: r.id,
     number: r.number,

@@ -365,8 +365,15 @@ export async function hiddenAccusations(ctx: AppContext, actor: StaffActor, unit
   const hiddenPaths = hiddenPathsFor(actor, units);
   if (hiddenPaths.size === 0) return NOTHING_HIDDEN;
   const allPaths = [...new Set([...hiddenPaths.values()].flat())];
+  // arrays come back as JSON: the driver parses a text[] of an accused unit's ~900 accusations × ~15
+  // items (13,000 strings) about four times slower than the same as JSON
   const rows = await ctx.db
-    .select({ scopes: accusationFacts.scopes, handlingScopes: accusationFacts.handlingScopes, items: accusationFacts.items, accused: accusationFacts.accusedUnitPaths })
+    .select({
+      scopes: sql<string[]>`to_json(${accusationFacts.scopes})`,
+      handlingScopes: sql<string[] | null>`to_json(${accusationFacts.handlingScopes})`,
+      items: sql<string[]>`to_json(${accusationFacts.items})`,
+      accused: sql<string[]>`to_json(${accusationFacts.accusedUnitPaths})`,
+    })
     .from(accusationFacts)
     .where(
       and(

@@ -16,6 +16,14 @@ export function caseScopeFilter(actor: Pick<StaffActor, 'scopePath' | 'unitPath'
   )`;
 }
 
+/**
+ * Given a staff actor, returns the part of his filter that keeps accusations against his own unit (or
+ * one above it) from him: alone, it is his whole filter over cases already known to lie in his scope.
+ */
+export function caseAccusationFilter(actor: Pick<StaffActor, 'unitPath'>): SQL {
+  return sql`not exists (select 1 from unnest(${cases.accusedUnitPaths}) as ap(p) where starts_with(${actor.unitPath}, ap.p))`;
+}
+
 /** Given the same facts in memory, returns whether the actor may see the case (used after a locked load). */
 export function caseInScope(
   actor: Pick<StaffActor, 'scopePath' | 'unitPath'>,
