@@ -169,22 +169,25 @@ export async function cockpitFigures(ctx: AppContext, actor: StaffActor, q: { un
   const p = periodOf(ctx, q);
   const hotFrom = maxDay(p.from, addDays(p.to, -(HOT_DAYS - 1)));
   return readConsistently(ctx, actor, [unit], async (ctx, hidden) => {
-    const hiddenWords = new Map<string, number>();
-    for (const it of (await hidden).get(unit.id) ?? []) if (it.metric === 'kw' && it.day >= hotFrom && it.day <= p.to) hiddenWords.set(it.dim, (hiddenWords.get(it.dim) ?? 0) + it.value);
-    const [rated, volumeRows, hot, stock, warn, cats, pending] = await gather(ctx, [
+    const [rated, volumeRows, [hot, hiddenWords], stock, warn, cats, pending] = await gather(ctx, [
       (ctx) => unitRates(ctx, [unit.id], p, hidden),
       (ctx) => ctx.db
         .select({ day: cockpitDaily.day, dim: cockpitDaily.dim, value: cockpitDaily.value })
         .from(cockpitDaily)
         .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'received'), gte(cockpitDaily.day, p.from), lte(cockpitDaily.day, p.to))),
-      (ctx) => ctx.db
-        .select({ word: cockpitDaily.dim, count: sql<string>`sum(${cockpitDaily.value})` })
-        .from(cockpitDaily)
-        .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'kw'), gte(cockpitDaily.day, hotFrom), lte(cockpitDaily.day, p.to)))
-        .groupBy(cockpitDaily.dim)
-        .orderBy(desc(sql`sum(${cockpitDaily.value})`), asc(cockpitDaily.dim))
-        // enough to fill 30 once the hidden words are taken off and the rest re-ranked
-        .limit(HOT_WORDS + hiddenWords.size),
+      async (ctx) => {
+        const hiddenWords = new Map<string, number>();
+        for (const it of (await hidden).get(unit.id) ?? []) if (it.metric === 'kw' && it.day >= hotFrom && it.day <= p.to) hiddenWords.set(it.dim, (hiddenWords.get(it.dim) ?? 0) + it.value);
+        const rows = await ctx.db
+          .select({ word: cockpitDaily.dim, count: sql<string>`sum(${cockpitDaily.value})` })
+          .from(cockpitDaily)
+          .where(and(eq(cockpitDaily.region, ctx.config.REGION), eq(cockpitDaily.unitId, unit.id), eq(cockpitDaily.metric, 'kw'), gte(cockpitDaily.day, hotFrom), lte(cockpitDaily.day, p.to)))
+          .groupBy(cockpitDaily.dim)
+          .orderBy(desc(sql`sum(${cockpitDaily.value})`), asc(cockpitDaily.dim))
+          // enough to fill 30 once the hidden words are taken off and the rest re-ranked
+          .limit(HOT_WORDS + hiddenWords.size);
+        return [rows, hiddenWords] as const;
+      },
       (ctx) => stocks(ctx, [unit.id], ['open', 'overdue'], hidden),
       (ctx) => openWarnings(ctx, actor, unit),
       (ctx) => categoryNames(ctx),
@@ -420,9 +423,9 @@ function hiddenPathsFor(actor: StaffActor, units: readonly Pick<UnitRow, 'id' | 
  * Given a reader, the units he reads and the reads, runs them with the accusations to hide. When there
  * are any, the lookup and the counters must see the same folds — else an accusation folded between two
  * reads would show for a moment as +1 (or −1) — so all run in one repeatable-read snapshot: on
- * PostgreSQL the transaction exports it and `gather` runs the reads in parallel in transactions that
- * import it (on the snapshot pool); on PGlite's one connection one after another. Otherwise, the
- * common case, the reads run as they are (in parallel on PostgreSQL).
+ * PostgreSQL the transaction exports it, and the lookup and the reads (`gather`) run side by side in
+ * transactions of the snapshot pool that import it; on PGlite's one connection one after another.
+ * Otherwise, the common case, the reads run as they are (in parallel on PostgreSQL).
  */
 export async function readConsistently<T>(
   ctx: AppContext,
@@ -434,13 +437,19 @@ export async function readConsistently<T>(
   const pool = ctx.database?.snapshotReads;
   return ctx.db.transaction(
     async (tx) => {
-      if (pool) {
-        const { rows } = (await tx.execute(sql`select pg_export_snapshot() as id`)) as unknown as { rows: { id: string }[] };
-        SHARED.set(tx, { snapshot: rows[0]!.id, pool });
-      } else SERIAL.add(tx);
       const inSnapshot: AppContext = { ...ctx, db: tx as unknown as AppContext['db'] };
-      const hidden = await hiddenAccusations(inSnapshot, actor, units);
-      return reads(inSnapshot, Promise.resolve(hidden));
+      if (!pool) {
+        SERIAL.add(tx);
+        const hidden = await hiddenAccusations(inSnapshot, actor, units);
+        return reads(inSnapshot, Promise.resolve(hidden));
+      }
+      const { rows } = (await tx.execute(sql`select pg_export_snapshot() as id`)) as unknown as { rows: { id: string }[] };
+      const shared = { snapshot: rows[0]!.id, pool };
+      SHARED.set(tx, shared);
+      // the lookup runs beside the reads it corrects; each waits for it only to subtract
+      const hidden = joinSnapshot(inSnapshot, shared, (c) => hiddenAccusations(c, actor, units));
+      hidden.catch(() => {}); // a read failing first ends the transaction; its error is the one answered
+      return reads(inSnapshot, hidden);
     },
     READ_ONLY_SNAPSHOT,
   );

@@ -110,7 +110,7 @@ async function openPostgres(url: string): Promise<Database> {
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   const numberingPool = smallPool(url, 4);
-  const snapshotPool = smallPool(url, 6);
+  const snapshotPool = smallPool(url, 8);
   return {
     db,
     kind: 'postgres',
