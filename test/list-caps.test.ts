@@ -62,5 +62,14 @@ for (const kind of DB_KINDS) {
       const list = await listCases(t.ctx, org.actors.leader, { queue: 'all', limit: 0, offset: 0 });
       expect(list).toEqual({ total: 4, totalCapped: true, items: [] });
     });
+
+    it('the cockpit’s drill-down to a grid counts to the cap and still lists its most pressing cases', async () => {
+      const list = await listCases(t.ctx, org.actors.leader, { withinUnitId: org.units.gridA1, limit: 50, offset: 0 });
+      expect(list.total).toBe(4);
+      expect(list.totalCapped).toBe(true);
+      expect(list.items.map((c) => c.number).sort()).toEqual([...numbers].sort());
+      // none of them under the other street
+      expect(await listCases(t.ctx, org.actors.leader, { withinUnitId: org.units.streetB, limit: 50, offset: 0 })).toEqual({ total: 0, totalCapped: false, items: [] });
+    });
   });
 }

@@ -98,7 +98,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         channel: csv(CHANNELS),
         category: text(1, 12).optional(),
         unitId: uuid.optional(),
-        within: uuid.optional().describe('只看该单位及其下级经手（登记、主办、协办）的案件：驾驶舱该单位的收件与办理统计所计的案件'),
+        within: uuid.optional().describe('只看该单位及其下级经手（登记、主办、协办）的案件：驾驶舱该单位的收件与办理统计所计的案件；总数最多计到 1000（totalCapped）'),
         from: z.iso.datetime({ offset: true }).optional(),
         to: z.iso.datetime({ offset: true }).optional(),
         flag: z.enum(FLAGS).optional(),

@@ -52,7 +52,7 @@ export function GridCases({ unitId, name }: { unitId: string; name: string }) {
   ];
 
   return (
-    <Card size="small" title={g.title(name)} data-testid="grid-cases" extra={list ? g.total(list.total, list.items.length) : null}>
+    <Card size="small" title={g.title(name)} data-testid="grid-cases" extra={list ? g.total(list.total, list.items.length, list.totalCapped) : null}>
       <Table<CaseSummary> rowKey="id" size="small" loading={list === null} columns={columns} dataSource={list?.items ?? []} pagination={{ pageSize: 10, hideOnSinglePage: true }} locale={{ emptyText: g.empty }} />
     </Card>
   );
