@@ -10,6 +10,7 @@ import { makeTestContext, type TestContext } from './support/context.js';
 import { seedMiniOrg, type MiniOrg } from './support/factories.js';
 import { registerCase } from '../src/services/register-case.js';
 import { listCases } from '../src/services/case-queries.js';
+import { runCaseCommand } from '../src/services/run-case-command.js';
 
 const DAY = 86_400_000;
 
@@ -70,6 +71,23 @@ for (const kind of DB_KINDS) {
       expect(list.items.map((c) => c.number).sort()).toEqual([...numbers].sort());
       // none of them under the other street
       expect(await listCases(t.ctx, org.actors.leader, { withinUnitId: org.units.streetB, limit: 50, offset: 0 })).toEqual({ total: 0, totalCapped: false, items: [] });
+    });
+
+    it('the drill-down lists the open cases first and the settled ones after them, newest first, page by page', async () => {
+      // two parking letters refused: no longer open (numbers[1] received before numbers[3])
+      for (const n of [numbers[1], numbers[3]]) {
+        const [c] = (await listCases(t.ctx, org.actors.leader, { q: n!, limit: 1, offset: 0 })).items;
+        await runCaseCommand(t.ctx, org.actors.dispatcher, c!.id, { type: 'refuse', reason: '属于诉讼程序', legalChannel: 'court' });
+      }
+      const all = (await listCases(t.ctx, org.actors.leader, { withinUnitId: org.units.gridA1, limit: 50, offset: 0 })).items;
+      expect(all).toHaveLength(7);
+      expect(all.slice(0, 5).every((c) => c.state === 'registered')).toBe(true);
+      expect(all.slice(5).map((c) => c.number)).toEqual([numbers[3], numbers[1]]);
+      // pages across the border: the last open case and the newest settled one, then the oldest settled one
+      const page = async (offset: number, limit: number) => (await listCases(t.ctx, org.actors.leader, { withinUnitId: org.units.gridA1, limit, offset })).items.map((c) => c.number);
+      expect(await page(4, 2)).toEqual([all[4]!.number, numbers[3]]);
+      expect(await page(6, 2)).toEqual([numbers[1]]);
+      expect(await page(2, 2)).toEqual([all[2]!.number, all[3]!.number]);
     });
   });
 }

@@ -7,7 +7,7 @@ import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-or
 import { AppError } from '../domain/errors.js';
 import type { CaseSnapshot } from '../domain/lifecycle/types.js';
 import { OPEN_STATES, allowedCommands } from '../domain/lifecycle/transitions.js';
-import { casePetitioners, cases, categoryQuestions, orgUnits, supervisions } from '../store/schema.js';
+import { OPEN_STATE_SQL, casePetitioners, cases, categoryQuestions, orgUnits, supervisions } from '../store/schema.js';
 import { caseIntelligence } from './intake-intelligence.js';
 import { listCaseEvents } from '../store/case-events.js';
 import { findActiveUser, findUnit, findUnitsById } from '../store/org-repository.js';
@@ -111,18 +111,33 @@ export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListF
   const cap = search?.rank ? Math.max(1, ctx.config.SEARCH_RANK_CAP) : f.withinUnitId ? Math.min(WITHIN_COUNT_CAP, ctx.config.LIST_COUNT_CAP) : ctx.config.LIST_COUNT_CAP;
   const count = async () => ((await ctx.db.execute(sql`select count(*)::int as n from (select 1 from ${cases} where ${where} limit ${cap + 1}) as m`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
   // A count alone (the queue badges ask for nine at each page load) reads no rows.
-  const page = async (order: SQL[]) => (f.limit === 0 ? [] : ctx.db.select(SUMMARY_COLUMNS).from(cases).where(where).orderBy(...order).limit(f.limit).offset(f.offset));
+  const select = (cond: SQL | undefined, order: SQL[], limit: number, offset: number) =>
+    ctx.db.select(SUMMARY_COLUMNS).from(cases).where(cond).orderBy(...order).limit(limit).offset(offset);
+  const page = async (order: SQL[]) => (f.limit === 0 ? [] : select(where, order, f.limit, f.offset));
   const overdueFirst = sql`case when ${cases.nextDueAt} is not null and ${cases.nextDueAt} <= ${now} and ${cases.state} in ${OPEN_STATES} then 0 else 1 end`;
+  const byUrgency = [overdueFirst, sql`${cases.nextDueAt} asc nulls last`, desc(cases.receivedAt)];
   let counted: number;
   let rows: CaseSummaryRow[];
-  if (search?.rank) {
+  if (f.withinUnitId && !search) {
+    // The drill-down: the open cases first, most pressing on top (over the partial index of open
+    // cases' paths), then the settled ones, newest first — read only when the open ones do not fill
+    // the page: a grid's year of mostly settled cases is never sorted whole.
+    const want = f.offset + f.limit;
+    const openRows = async () => (f.limit === 0 ? [] : select(and(where, OPEN_STATE_SQL), byUrgency, want, 0));
+    let open: CaseSummaryRow[];
+    [counted, open] = await Promise.all([count(), openRows()]);
+    rows = open.slice(f.offset);
+    if (f.limit > 0 && open.length < want) {
+      rows = rows.concat(await select(and(where, sql`not (${OPEN_STATE_SQL})`), [desc(cases.receivedAt), desc(cases.id)], want - Math.max(f.offset, open.length), Math.max(0, f.offset - open.length)));
+    }
+  } else if (search?.rank) {
     // a search puts the best matches first — when they are few enough to rank (ranking re-reads
     // every match's text), else the newest first: the count decides the order
     counted = await count();
     rows = await page(counted <= ctx.config.SEARCH_RANK_CAP ? [desc(search.rank), desc(cases.receivedAt)] : [desc(cases.receivedAt)]);
   } else {
     // a queue pins overdue cases on top; its count and its page are read side by side
-    [counted, rows] = await Promise.all([count(), page([overdueFirst, sql`${cases.nextDueAt} asc nulls last`, desc(cases.receivedAt)])]);
+    [counted, rows] = await Promise.all([count(), page(byUrgency)]);
   }
   return { total: Math.min(counted, cap), totalCapped: counted > cap, items: rows.map((r) => presentCaseSummary(r, now)) };
 }

@@ -7,6 +7,7 @@
  * (ARCHITECTURE.md, scale-out). Org, users and categories are small reference tables.
  */
 import { sql } from 'drizzle-orm';
+import { OPEN_STATES } from '../domain/lifecycle/transitions.js';
 import {
   bigint,
   boolean,
@@ -135,6 +136,9 @@ export const caseCounters = pgTable(
   (t) => [primaryKey({ columns: [t.region, t.year] })],
 );
 
+/** "The case is open", spelled out with constants so that a partial index's predicate and a query's condition match. */
+export const OPEN_STATE_SQL = sql.raw(`state in (${OPEN_STATES.map((st) => `'${st}'`).join(', ')})`);
+
 export const cases = pgTable(
   'cases',
   {
@@ -217,6 +221,8 @@ export const cases = pgTable(
     index('cases_search_idx').using('gin', sql`to_tsvector('simple', ${t.searchText})`),
     /** the cockpit's drill-down: cases registered, led or assisted in a unit's subtree (its paths, exactly) */
     index('cases_unit_paths_idx').using('gin', t.unitPaths).with({ fastupdate: false }),
+    /** … and its open ones first, without reading the settled ones (about nine in ten) */
+    index('cases_open_unit_paths_idx').using('gin', t.unitPaths).with({ fastupdate: false }).where(OPEN_STATE_SQL),
     /** a transfer imported twice is refused by its number in the source system */
     uniqueIndex('cases_external_uq').on(t.region, t.externalSource, t.externalRef),
   ],

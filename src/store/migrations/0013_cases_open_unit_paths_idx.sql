@@ -1,0 +1,1 @@
+CREATE INDEX "cases_open_unit_paths_idx" ON "cases" USING gin ("unit_paths") WITH (fastupdate=false) WHERE state in ('registered', 'accepted', 'dispatched', 'objected', 'handling', 'replied', 'visited', 'under_review', 'reviewed', 'under_re_review');
