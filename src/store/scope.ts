@@ -12,7 +12,7 @@ import type { StaffActor } from '../services/context.js';
 export function caseScopeFilter(actor: Pick<StaffActor, 'scopePath' | 'unitPath'>): SQL {
   return sql`(
     exists (select 1 from unnest(${cases.unitPaths}) as up(p) where starts_with(up.p, ${actor.scopePath}))
-    and not exists (select 1 from unnest(${cases.accusedUnitPaths}) as ap(p) where starts_with(${actor.unitPath}, ap.p))
+    and ${caseAccusationFilter(actor)}
   )`;
 }
 
