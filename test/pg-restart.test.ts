@@ -69,8 +69,11 @@ describe.skipIf(!RUNNABLE)('PostgreSQL restarting under load', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await server?.close();
-    await ctx?.database.close().catch(() => undefined);
+    // Once in a loaded CI run the close after the restart waited past the hook's timeout, the test
+    // itself passed: the clean-up waits a bounded time, then stops the cluster anyway.
+    const bounded = (p: Promise<unknown> | undefined) => Promise.race([(p ?? Promise.resolve()).catch(() => undefined), new Promise((r) => setTimeout(r, 20_000).unref())]);
+    await bounded(server?.close());
+    await bounded(ctx?.database.close());
     try {
       pgCtl('-m immediate stop >/dev/null');
     } catch {
@@ -78,7 +81,7 @@ describe.skipIf(!RUNNABLE)('PostgreSQL restarting under load', () => {
     }
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it('fails fast with 503 and a retry hint while down, recovers by itself, and leaves nothing half-written', async () => {
     const acknowledged = new Map<string, string>();
