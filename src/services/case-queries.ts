@@ -52,7 +52,10 @@ const DUE_SOON_MS = 3 * 24 * 3_600_000; // DOMAIN.md §4: yellow 3 days before a
  */
 const WITHIN_COUNT_CAP = 1_000;
 
-/** Given a staff actor and filters, returns a page of cases in his scope: overdue first, then by due date. */
+/**
+ * Given a staff actor and filters, returns a page of cases in his scope: overdue first, then by due date
+ * (a drill-down into a unit: its open cases so, then its settled ones newest first; a search: by rank).
+ */
 export async function listCases(ctx: AppContext, actor: StaffActor, f: CaseListFilter) {
   const now = ctx.now();
   const conds: SQL[] = [eq(cases.region, ctx.config.REGION)];

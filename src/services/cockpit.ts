@@ -444,7 +444,7 @@ export async function readConsistently<T>(
         return reads(inSnapshot, Promise.resolve(hidden));
       }
       const { rows } = (await tx.execute(sql`select pg_export_snapshot() as id`)) as unknown as { rows: { id: string }[] };
-      const shared = { snapshot: rows[0]!.id, pool };
+      const shared: SharedSnapshot = { snapshot: rows[0]!.id, pool };
       SHARED.set(tx, shared);
       // the lookup runs beside the reads it corrects; each waits for it only to subtract
       const hidden = joinSnapshot(inSnapshot, shared, (c) => hiddenAccusations(c, actor, units));
@@ -458,8 +458,10 @@ export async function readConsistently<T>(
 const READ_ONLY_SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const;
 /** Transactions whose reads go one after another (one connection runs one query at a time). */
 const SERIAL = new WeakSet<object>();
+/** A snapshot a transaction exported, and the pool whose transactions join it. */
+type SharedSnapshot = { snapshot: string; pool: NonNullable<AppContext['database']['snapshotReads']> };
 /** Transactions that exported their snapshot for reads on the snapshot pool to join. */
-const SHARED = new WeakMap<object, { snapshot: string; pool: NonNullable<AppContext['database']['snapshotReads']> }>();
+const SHARED = new WeakMap<object, SharedSnapshot>();
 
 /**
  * Given the app and reads, runs them in parallel — or inside a snapshot (readConsistently): the first on
@@ -476,7 +478,7 @@ export async function gather<T extends readonly unknown[]>(ctx: AppContext, read
 }
 
 /** Given the app, an exported snapshot and a read, runs the read in a transaction of the snapshot pool that sees that snapshot. */
-async function joinSnapshot<R>(ctx: AppContext, shared: { snapshot: string; pool: NonNullable<AppContext['database']['snapshotReads']> }, read: (ctx: AppContext) => Promise<R>): Promise<R> {
+async function joinSnapshot<R>(ctx: AppContext, shared: SharedSnapshot, read: (ctx: AppContext) => Promise<R>): Promise<R> {
   if (!/^[0-9A-F-]+$/i.test(shared.snapshot)) throw new Error(`unexpected snapshot id ${shared.snapshot}`);
   return shared.pool.transaction(async (tx) => {
     // must come first in the transaction; SET takes no parameters, hence the check above

@@ -65,7 +65,7 @@ export const cockpit = {
     title: (name: string) => `${name}的案件`,
     empty: '该网格没有案件',
     columns: { number: '编号', title: '标题', state: '状态', receivedAt: '受理时间', due: '期限' },
-    // the list puts the overdue first, then the nearest deadlines, then the newest
+    // the list puts the open cases first (the overdue, then the nearest deadlines), then the settled ones, newest first
     total: (n: number, shown: number, capped = false) =>
       capped ? `${n} 件以上，显示最紧要的 ${shown} 件` : n > shown ? `共 ${n} 件，显示最紧要的 ${shown} 件` : `共 ${n} 件`,
   },
